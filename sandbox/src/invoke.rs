@@ -1,0 +1,298 @@
+//! One invocation: a fresh WASI context and instance, the event on stdin,
+//! the limits enforced, and the ending classified into an [`Outcome`].
+
+use crate::engine::SandboxEngine;
+use crate::error::Error;
+use crate::memory_limit::{MemoryLimit, OutOfMemory};
+use crate::outcome::{InvocationMetrics, InvocationResult, Outcome};
+use crate::output::{CappedOutput, Overflow, ResponseTooLarge};
+use crate::prepared::PreparedFunction;
+use crate::scratch::used_bytes;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use wasmtime::{PoolConcurrencyLimitError, Store, UpdateDeadline};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryInputPipe;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+
+/// How often (in epoch ticks) a running guest is checked against its
+/// deadline and its `/tmp` size, when its deadline is further away.
+const CHECK_EVERY_TICKS: u64 = 10;
+
+/// One request to run a function.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    /// The request id (`NIMBUS_REQUEST_ID`), unique per invocation.
+    pub request_id: String,
+    /// The event, given to the guest on stdin.
+    pub event: Vec<u8>,
+}
+
+/// The store's data for one invocation.
+pub(crate) struct InvocationState {
+    pub(crate) wasi: WasiP1Ctx,
+    memory: MemoryLimit,
+    deadline: Instant,
+    tmp_dir: PathBuf,
+    max_tmp_bytes: u64,
+}
+
+/// Raised (as a trap) when the deadline passes.
+#[derive(Debug)]
+struct TimedOut;
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("deadline reached")
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
+/// Raised (as a trap) when `/tmp` outgrows its limit.
+#[derive(Debug)]
+struct TmpFull;
+
+impl std::fmt::Display for TmpFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("/tmp is full")
+    }
+}
+
+impl std::error::Error for TmpFull {}
+
+impl SandboxEngine {
+    /// Runs one invocation of `function` in a fresh instance. Whatever the
+    /// guest does, the result is an [`InvocationResult`]; `Err` means the
+    /// sandbox itself could not run it (no free instance slot, or the host
+    /// failed to set up `/tmp`).
+    pub fn invoke(&self, function: &PreparedFunction, invocation: Invocation) -> Result<InvocationResult, Error> {
+        let prepared = &function.inner;
+        let config = &prepared.config;
+        let limits = &self.config.limits;
+        let started_at = SystemTime::now();
+        let start = Instant::now();
+        let deadline = start + config.timeout;
+
+        let stdout = CappedOutput::new(limits.max_response_bytes, Overflow::Trap);
+        let stderr = CappedOutput::new(limits.max_log_bytes, Overflow::Truncate);
+        let tmp_dir = self.scratch.acquire()?;
+        let wasi = (|| -> wasmtime::Result<WasiP1Ctx> {
+            let deadline_ms = started_at.duration_since(UNIX_EPOCH).unwrap_or_default() + config.timeout;
+            let mut wasi = WasiCtxBuilder::new();
+            wasi.stdin(MemoryInputPipe::new(invocation.event))
+                .stdout(stdout.clone())
+                .stderr(stderr.clone())
+                .arg(&config.name)
+                .envs(&prepared.base_env)
+                .env("NIMBUS_REQUEST_ID", &invocation.request_id)
+                .env("NIMBUS_DEADLINE_MS", deadline_ms.as_millis().to_string())
+                .allow_blocking_current_thread(true)
+                .preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?
+                .preopened_dir(&tmp_dir, "/tmp", FsPerms::ReadWrite)?;
+            Ok(wasi.build_p1())
+        })();
+        let wasi = match wasi {
+            Ok(wasi) => wasi,
+            Err(e) => {
+                self.scratch.release(tmp_dir);
+                return Err(Error::Io(std::io::Error::other(format!("{e:#}"))));
+            }
+        };
+        let state = InvocationState {
+            wasi,
+            memory: MemoryLimit::new(config.memory_mb as usize * 1024 * 1024),
+            deadline,
+            tmp_dir,
+            max_tmp_bytes: limits.max_tmp_bytes,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        if self.config.fuel_metering {
+            store.set_fuel(u64::MAX).expect("fuel metering is enabled on this engine");
+        }
+        let tick = self.config.epoch_tick;
+        store.set_epoch_deadline(ticks_until(deadline, tick));
+        store.epoch_deadline_callback(move |ctx| {
+            let state = ctx.data();
+            if Instant::now() >= state.deadline {
+                return Err(wasmtime::Error::new(TimedOut));
+            }
+            if used_bytes(&state.tmp_dir, state.max_tmp_bytes) > state.max_tmp_bytes {
+                return Err(wasmtime::Error::new(TmpFull));
+            }
+            Ok(UpdateDeadline::Continue(ticks_until(state.deadline, tick)))
+        });
+
+        let cold_start = !prepared.instantiated.swap(true, Ordering::Relaxed);
+        let ran = prepared
+            .instance_pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()));
+        let duration = start.elapsed();
+
+        let instructions = self
+            .config
+            .fuel_metering
+            .then(|| u64::MAX - store.get_fuel().unwrap_or(u64::MAX));
+        let state = store.into_data();
+        let memory_exceeded = state.memory.exceeded();
+        let peak_memory_bytes = state.memory.peak_memory_bytes() as u64;
+        drop(state.wasi);
+        self.scratch.release(state.tmp_dir);
+
+        if let Err(e) = &ran
+            && let Some(pool) = e.downcast_ref::<PoolConcurrencyLimitError>()
+        {
+            tracing::debug!(error = %pool, "instance pool exhausted");
+            prepared.instantiated.store(!cold_start, Ordering::Relaxed);
+            return Err(Error::InstanceLimitExceeded { pool_size: self.config.pool_size });
+        }
+
+        let outcome = classify(ran, ClassifyContext {
+            response: stdout.take(),
+            response_overflowed: stdout.dropped() > 0,
+            memory_exceeded,
+            memory_mb: config.memory_mb,
+            timeout: config.timeout,
+            max_response_bytes: limits.max_response_bytes,
+            max_tmp_bytes: limits.max_tmp_bytes,
+        });
+        Ok(InvocationResult {
+            outcome,
+            log: finish_log(&stderr, limits.max_log_bytes),
+            metrics: InvocationMetrics {
+                started_at,
+                duration_us: u64::try_from(duration.as_micros()).unwrap_or(u64::MAX),
+                peak_memory_bytes,
+                cold_start,
+                instructions,
+            },
+        })
+    }
+}
+
+/// Whole ticks from now to `deadline`, at least 1 and at most the check
+/// interval, so the callback also gets to look at `/tmp` now and then.
+fn ticks_until(deadline: Instant, tick: Duration) -> u64 {
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let ticks = remaining.as_nanos().div_ceil(tick.as_nanos().max(1));
+    u64::try_from(ticks).unwrap_or(u64::MAX).clamp(1, CHECK_EVERY_TICKS)
+}
+
+struct ClassifyContext {
+    response: Vec<u8>,
+    response_overflowed: bool,
+    memory_exceeded: bool,
+    memory_mb: u32,
+    timeout: Duration,
+    max_response_bytes: usize,
+    max_tmp_bytes: u64,
+}
+
+/// Turns how `_start` ended into an outcome. Limits the sandbox enforced
+/// come first: they explain whatever the guest did next.
+fn classify(ran: wasmtime::Result<()>, cx: ClassifyContext) -> Outcome {
+    if cx.response_overflowed {
+        return Outcome::ResponseTooLarge { limit_bytes: cx.max_response_bytes };
+    }
+    let error = match ran {
+        Ok(()) => return Outcome::Success { response: cx.response },
+        Err(error) => error,
+    };
+    if let Some(exit) = error.downcast_ref::<I32Exit>() {
+        return match exit.0 {
+            0 => Outcome::Success { response: cx.response },
+            status => function_error(status, &cx.response),
+        };
+    }
+    if cx.memory_exceeded || error.is::<OutOfMemory>() {
+        return Outcome::OutOfMemory { memory_mb: cx.memory_mb };
+    }
+    if error.is::<TimedOut>() {
+        return Outcome::Timeout { timeout: cx.timeout };
+    }
+    if error.is::<TmpFull>() {
+        return Outcome::EphemeralStorageExceeded { limit_bytes: cx.max_tmp_bytes };
+    }
+    if error.is::<ResponseTooLarge>() {
+        return Outcome::ResponseTooLarge { limit_bytes: cx.max_response_bytes };
+    }
+    let message = match error.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => format!("{error:#}"),
+    };
+    Outcome::Trap { message }
+}
+
+/// The guest's own `{"errorMessage","errorType"}` when stdout holds one,
+/// else Lambda's generic exit error.
+fn function_error(status: i32, stdout: &[u8]) -> Outcome {
+    let reported = serde_json::from_slice::<serde_json::Value>(stdout).ok();
+    let field = |name: &str| {
+        reported.as_ref()?.get(name).map(|value| match value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        })
+    };
+    match (field("errorType"), field("errorMessage")) {
+        (None, None) => Outcome::FunctionError {
+            error_type: "Runtime.ExitError".into(),
+            error_message: format!("Runtime exited with error: exit status {status}"),
+        },
+        (error_type, error_message) => Outcome::FunctionError {
+            error_type: error_type.unwrap_or_else(|| "Runtime.ExitError".into()),
+            error_message: error_message.unwrap_or_default(),
+        },
+    }
+}
+
+/// The kept log, plus a marker line when some of it was dropped.
+fn finish_log(stderr: &CappedOutput, max_log_bytes: usize) -> Vec<u8> {
+    let mut log = stderr.take();
+    let dropped = stderr.dropped();
+    if dropped > 0 {
+        if !log.ends_with(b"\n") {
+            log.push(b'\n');
+        }
+        log.extend_from_slice(
+            format!("[nimbus] log truncated: {dropped} more bytes dropped (limit {max_log_bytes} bytes)\n").as_bytes(),
+        );
+    }
+    log
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_with_error_json_uses_the_guests_fields() {
+        let outcome = function_error(3, br#"{"errorMessage":"bad input","errorType":"InputError"}"#);
+        assert_eq!(
+            outcome,
+            Outcome::FunctionError { error_type: "InputError".into(), error_message: "bad input".into() }
+        );
+    }
+
+    #[test]
+    fn exit_without_json_is_a_runtime_exit_error() {
+        let outcome = function_error(3, b"not json");
+        assert_eq!(
+            outcome,
+            Outcome::FunctionError {
+                error_type: "Runtime.ExitError".into(),
+                error_message: "Runtime exited with error: exit status 3".into()
+            }
+        );
+    }
+
+    #[test]
+    fn ticks_are_capped_by_the_check_interval() {
+        let tick = Duration::from_millis(1);
+        assert_eq!(ticks_until(Instant::now() + Duration::from_secs(5), tick), CHECK_EVERY_TICKS);
+        assert_eq!(ticks_until(Instant::now(), tick), 1);
+    }
+}

@@ -1,0 +1,4 @@
+//! One file per subcommand, each a clap `Args` struct with `execute`.
+
+pub mod bundle;
+pub mod run;

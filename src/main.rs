@@ -1,0 +1,39 @@
+//! `nimbus`: the server and the local emulator of the Nimbus serverless
+//! platform. This binary only wires the crates together; see `cli.rs` for the
+//! commands and `commands/` for one file per command.
+
+mod cli;
+mod commands;
+mod data_dir;
+mod module_file;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A panic is a bug of ours; the user still gets one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("nimbus: internal error: {info}");
+    }));
+    init_tracing();
+    let cli = cli::Cli::parse();
+    match cli.command.execute() {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("nimbus: error: {}", one_line(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `RUST_LOG` sets the level (default: warnings), on stderr.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// The error and its causes on one line.
+fn one_line(error: &anyhow::Error) -> String {
+    format!("{error:#}").replace('\n', " ")
+}
