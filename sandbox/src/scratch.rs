@@ -49,6 +49,7 @@ pub(crate) struct ScratchPool {
     root: PathBuf,
     next: AtomicU64,
     shared: Arc<Shared>,
+    cleaner: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ScratchPool {
@@ -65,10 +66,10 @@ impl ScratchPool {
         std::fs::create_dir_all(&root)?;
         let shared = Arc::new(Shared::default());
         let cleaner = Arc::clone(&shared);
-        std::thread::Builder::new()
+        let cleaner = std::thread::Builder::new()
             .name("nimbus-scratch-cleaner".into())
             .spawn(move || clean_forever(&cleaner))?;
-        let pool = Self { root, next: AtomicU64::new(0), shared };
+        let pool = Self { root, next: AtomicU64::new(0), shared, cleaner: Some(cleaner) };
         for _ in 0..PREPARED {
             let dir = pool.create()?;
             pool.shared.lock().ready.push(dir);
@@ -143,8 +144,12 @@ fn clean_forever(shared: &Shared) {
 impl Drop for ScratchPool {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
-        let _dirs = self.shared.lock();
+        drop(self.shared.lock());
         self.shared.used_waiting.notify_one();
+        // The cleaner may be emptying a directory; let it finish first.
+        if let Some(cleaner) = self.cleaner.take() {
+            let _ = cleaner.join();
+        }
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }

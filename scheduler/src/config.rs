@@ -1,0 +1,56 @@
+//! How a scheduler is set up: where its data lives and its limits and prices.
+
+use crate::names::ArnScope;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Prices used for the cost in usage reports (Lambda's x86 public prices).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prices {
+    /// Dollars per request.
+    pub per_request_usd: f64,
+    /// Dollars per GB-second.
+    pub per_gb_second_usd: f64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Self { per_request_usd: 0.20 / 1_000_000.0, per_gb_second_usd: 0.000_016_666_7 }
+    }
+}
+
+/// The scheduler's settings.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// The data directory: the SQLite registry and ledger, bundles, the
+    /// compiled-code cache and scratch space.
+    pub data_dir: PathBuf,
+    /// Region and account id used in ARNs.
+    pub scope: ArnScope,
+    /// The account's concurrency limit (Lambda: 1000).
+    pub account_concurrency: u32,
+    /// OS threads that run wasm (default: one per core).
+    pub sandbox_threads: usize,
+    /// A version not invoked for this long is dropped from memory (it is
+    /// re-prepared from the artifact cache on its next invocation).
+    pub idle_unload_after: Duration,
+    /// Prices for usage reports.
+    pub prices: Prices,
+    /// Count instructions per invocation (slower).
+    pub fuel_metering: bool,
+}
+
+impl SchedulerConfig {
+    /// Defaults, with data under `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            scope: ArnScope::default(),
+            account_concurrency: 1000,
+            sandbox_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            idle_unload_after: Duration::from_secs(15 * 60),
+            prices: Prices::default(),
+            fuel_metering: false,
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! What an invocation asks for and what it answers.
+
+/// How the caller wants the function invoked (`X-Amz-Invocation-Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvocationType {
+    /// Run it and wait for the response.
+    #[default]
+    RequestResponse,
+    /// Check that the function exists and may be invoked; run nothing.
+    DryRun,
+}
+
+/// One synchronous invocation request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeRequest {
+    /// Name, partial ARN or ARN (possibly qualified).
+    pub function: String,
+    /// The `Qualifier` parameter.
+    pub qualifier: Option<String>,
+    /// The event.
+    pub payload: Vec<u8>,
+    /// RequestResponse or DryRun.
+    pub invocation_type: InvocationType,
+    /// Return the log's tail (`X-Amz-Log-Type: Tail`).
+    pub tail_log: bool,
+}
+
+impl InvokeRequest {
+    /// A RequestResponse invocation of `function` with `payload`.
+    pub fn new(function: impl Into<String>, payload: Vec<u8>) -> Self {
+        Self {
+            function: function.into(),
+            qualifier: None,
+            payload,
+            invocation_type: InvocationType::RequestResponse,
+            tail_log: false,
+        }
+    }
+}
+
+/// What an invocation answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeResponse {
+    /// The request id.
+    pub request_id: String,
+    /// The version that ran (`X-Amz-Executed-Version`).
+    pub executed_version: String,
+    /// The response, or the error JSON when the function failed.
+    pub payload: Vec<u8>,
+    /// `Some("Unhandled")` when the function failed (`X-Amz-Function-Error`).
+    pub function_error: Option<String>,
+    /// The last 4 KB of the log ending with the REPORT line, when asked for.
+    pub log_tail: Option<String>,
+}

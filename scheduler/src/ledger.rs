@@ -1,0 +1,159 @@
+//! The usage ledger: one record per invocation, committed to SQLite before
+//! the response is sent. Records that arrive while a commit is running are
+//! written together in the next transaction (a group commit), so a burst
+//! costs one commit, not one per invocation.
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, params};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use tokio::sync::oneshot;
+
+/// Most records written in one transaction.
+const MAX_BATCH: usize = 1024;
+/// Logs kept per function; older ones are pruned now and then.
+const LOGS_KEPT_PER_FUNCTION: i64 = 1000;
+/// Records between two prunes of old logs.
+const PRUNE_EVERY: u64 = 5000;
+
+/// What one invocation used and how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct UsageRecord {
+    pub request_id: String,
+    pub function: String,
+    pub version: String,
+    pub started_at_ms: i64,
+    pub duration_us: u64,
+    pub billed_ms: u64,
+    pub memory_mb: u32,
+    pub max_memory_used_mb: u64,
+    pub gb_seconds: f64,
+    pub instructions: Option<u64>,
+    /// `Success`, or the error type.
+    pub outcome: String,
+    /// The invocation's log, ending with the REPORT line.
+    pub log: String,
+}
+
+enum Entry {
+    Record(UsageRecord, oneshot::Sender<Result<()>>),
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// The writer thread's mailbox.
+pub(crate) struct Ledger {
+    entries: Mutex<Sender<Entry>>,
+}
+
+impl Ledger {
+    /// Opens its own connection and starts the writer thread.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let connection = crate::store::connect(path)?;
+        let (entries, inbox) = channel();
+        std::thread::Builder::new()
+            .name("nimbus-ledger".into())
+            .spawn(move || write_forever(connection, inbox))
+            .map_err(|e| Error::service("starting the ledger", e))?;
+        Ok(Self { entries: Mutex::new(entries) })
+    }
+
+    fn send(&self, entry: Entry) -> Result<()> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(entry)
+            .map_err(|_| Error::Service("the usage ledger has stopped".into()))
+    }
+
+    /// Commits a record; returns once it is durable.
+    pub(crate) async fn commit(&self, record: UsageRecord) -> Result<()> {
+        let (done, committed) = oneshot::channel();
+        self.send(Entry::Record(record, done))?;
+        committed.await.map_err(|_| Error::Service("the usage ledger has stopped".into()))?
+    }
+
+    /// Waits until every record sent so far is committed.
+    pub(crate) fn flush(&self) {
+        let (done, flushed) = channel();
+        if self.send(Entry::Flush(done)).is_ok() {
+            let _ = flushed.recv();
+        }
+    }
+}
+
+fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
+    let mut written = 0u64;
+    while let Ok(first) = inbox.recv() {
+        let mut batch = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = Some(first);
+        while let Some(entry) = next {
+            match entry {
+                Entry::Record(record, done) => batch.push((record, done)),
+                Entry::Flush(done) => flushes.push(done),
+            }
+            next = if batch.len() < MAX_BATCH { inbox.try_recv().ok() } else { None };
+        }
+        let outcome = write_batch(&mut connection, batch.iter().map(|(record, _)| record));
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, records = batch.len(), "usage ledger commit failed");
+        }
+        written += batch.len() as u64;
+        for (_, done) in batch {
+            let _ = done.send(outcome.clone());
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+        if written >= PRUNE_EVERY {
+            written = 0;
+            if let Err(e) = prune_logs(&connection) {
+                tracing::warn!(error = %e, "pruning old logs failed");
+            }
+        }
+    }
+}
+
+fn write_batch<'a>(connection: &mut Connection, records: impl Iterator<Item = &'a UsageRecord>) -> Result<()> {
+    let tx = connection.transaction()?;
+    {
+        let mut usage = tx.prepare_cached(
+            "INSERT OR REPLACE INTO usage (request_id, function, version, started_at_ms, duration_us, billed_ms,
+             memory_mb, max_memory_used_mb, gb_seconds, instructions, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        let mut logs = tx.prepare_cached(
+            "INSERT OR REPLACE INTO logs (request_id, function, version, started_at_ms, log) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for r in records {
+            usage.execute(params![
+                r.request_id,
+                r.function,
+                r.version,
+                r.started_at_ms,
+                r.duration_us as i64,
+                r.billed_ms as i64,
+                r.memory_mb,
+                r.max_memory_used_mb as i64,
+                r.gb_seconds,
+                r.instructions.map(|i| i as i64),
+                r.outcome,
+            ])?;
+            logs.execute(params![r.request_id, r.function, r.version, r.started_at_ms, r.log])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn prune_logs(connection: &Connection) -> Result<()> {
+    connection.execute(
+        "DELETE FROM logs WHERE rowid IN (
+             SELECT rowid FROM (
+                 SELECT rowid, ROW_NUMBER() OVER (PARTITION BY function ORDER BY started_at_ms DESC) AS n FROM logs
+             ) WHERE n > ?1)",
+        [LOGS_KEPT_PER_FUNCTION],
+    )?;
+    Ok(())
+}

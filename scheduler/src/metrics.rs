@@ -1,0 +1,95 @@
+//! Prometheus metrics in the spirit of Lambda's CloudWatch set. Labels are
+//! bounded: a function name, an outcome; never a request id.
+
+use prometheus::{Counter, CounterVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+
+/// The scheduler's collectors, registered in one registry that the gateway
+/// adds its own HTTP metrics to and serves at `/metrics`.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub(crate) invocations: IntCounterVec,
+    pub(crate) duration: HistogramVec,
+    pub(crate) throttles: IntCounterVec,
+    pub(crate) concurrent: IntGauge,
+    pub(crate) cold_starts: IntCounterVec,
+    pub(crate) billed_gb_seconds: CounterVec,
+    pub(crate) billed_gb_seconds_all: Counter,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Self {
+        let registry = Registry::new();
+        let invocations = IntCounterVec::new(
+            Opts::new("nimbus_invocations_total", "Invocations, by function and outcome"),
+            &["function", "outcome"],
+        )
+        .expect("valid metric");
+        let duration = HistogramVec::new(
+            HistogramOpts::new("nimbus_invocation_duration_seconds", "Time spent running the function")
+                .buckets(vec![0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0]),
+            &["function"],
+        )
+        .expect("valid metric");
+        let throttles = IntCounterVec::new(
+            Opts::new("nimbus_throttles_total", "Invocations refused for lack of concurrency"),
+            &["function"],
+        )
+        .expect("valid metric");
+        let concurrent = IntGauge::new("nimbus_concurrent_executions", "Invocations running now").expect("valid metric");
+        let cold_starts = IntCounterVec::new(
+            Opts::new("nimbus_cold_starts_total", "First instantiations of a version in this process"),
+            &["function"],
+        )
+        .expect("valid metric");
+        let billed_gb_seconds = CounterVec::new(
+            Opts::new("nimbus_function_billed_gb_seconds_total", "Billed GB-seconds, by function"),
+            &["function"],
+        )
+        .expect("valid metric");
+        let billed_gb_seconds_all =
+            Counter::new("nimbus_billed_gb_seconds_total", "Billed GB-seconds, all functions").expect("valid metric");
+        for collector in [
+            Box::new(invocations.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(duration.clone()),
+            Box::new(throttles.clone()),
+            Box::new(concurrent.clone()),
+            Box::new(cold_starts.clone()),
+            Box::new(billed_gb_seconds.clone()),
+            Box::new(billed_gb_seconds_all.clone()),
+        ] {
+            registry.register(collector).expect("metric names are unique");
+        }
+        Self {
+            registry,
+            invocations,
+            duration,
+            throttles,
+            concurrent,
+            cold_starts,
+            billed_gb_seconds,
+            billed_gb_seconds_all,
+        }
+    }
+
+    /// The registry, for the gateway to add to and to encode.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The registry in Prometheus's text format.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        let encoder = prometheus::TextEncoder::new();
+        if let Err(e) = encoder.encode_utf8(&self.registry.gather(), &mut text) {
+            tracing::error!(error = %e, "encoding metrics failed");
+        }
+        text
+    }
+}

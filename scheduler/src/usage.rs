@@ -1,0 +1,82 @@
+//! Usage totals and logs, read from the ledger's tables.
+
+use crate::error::Result;
+use crate::state::State;
+use crate::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::params;
+
+/// Most logs one call returns.
+pub(crate) const MAX_LOGS: usize = 1000;
+
+fn rfc3339_of_ms(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl State {
+    pub(crate) fn usage(&self, query: UsageQuery) -> Result<UsageReport> {
+        let from = query.from.map_or(i64::MIN, |t| t.timestamp_millis());
+        let to = query.to.map_or(i64::MAX, |t| t.timestamp_millis());
+        let function = query.function.clone();
+        let prices = self.config.prices;
+        let totals_of = |invocations: i64, errors: i64, gb_seconds: f64, billed_ms: i64| UsageTotals {
+            invocations: invocations as u64,
+            errors: errors as u64,
+            gb_seconds,
+            billed_ms: billed_ms as u64,
+            cost_usd: invocations as f64 * prices.per_request_usd + gb_seconds * prices.per_gb_second_usd,
+        };
+        let connection = self.store.lock();
+        let filter = "(?1 IS NULL OR function = ?1) AND started_at_ms >= ?2 AND started_at_ms < ?3";
+        let totals = connection.query_row(
+            &format!(
+                "SELECT COUNT(*), COALESCE(SUM(outcome != 'Success'), 0), COALESCE(SUM(gb_seconds), 0.0),
+                 COALESCE(SUM(billed_ms), 0) FROM usage WHERE {filter}"
+            ),
+            params![function, from, to],
+            |row| Ok(totals_of(row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
+        let series = if query.group_by_hour {
+            let mut statement = connection.prepare(&format!(
+                "SELECT started_at_ms / 3600000 AS hour, COUNT(*), SUM(outcome != 'Success'), SUM(gb_seconds), SUM(billed_ms)
+                 FROM usage WHERE {filter} GROUP BY hour ORDER BY hour"
+            ))?;
+            let rows = statement.query_map(params![function, from, to], |row| {
+                Ok(UsageBucket {
+                    hour: rfc3339_of_ms(row.get::<_, i64>(0)? * 3_600_000),
+                    totals: totals_of(row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?),
+                })
+            })?;
+            Some(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        } else {
+            None
+        };
+        Ok(UsageReport {
+            function: query.function,
+            from: query.from.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            to: query.to.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            totals,
+            series,
+        })
+    }
+
+    pub(crate) fn logs(&self, function: &str, limit: usize) -> Result<Vec<LogRecord>> {
+        let connection = self.store.lock();
+        let mut statement = connection.prepare(
+            "SELECT request_id, function, version, started_at_ms, log FROM logs
+             WHERE function = ?1 ORDER BY started_at_ms DESC, rowid DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![function, limit.min(MAX_LOGS) as i64], |row| {
+            Ok(LogRecord {
+                request_id: row.get(0)?,
+                function: row.get(1)?,
+                version: row.get(2)?,
+                started_at: rfc3339_of_ms(row.get(3)?),
+                log: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+}

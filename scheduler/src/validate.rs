@@ -1,0 +1,127 @@
+//! Checks on control-plane fields, with Lambda's error types and messages.
+
+use crate::error::{Error, Result};
+use base64::Engine as _;
+use nimbus_sandbox::limits::{MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S};
+use nimbus_sandbox::{Bundle, BundleError, BundleLimits};
+use std::collections::BTreeMap;
+
+/// The runtimes Nimbus accepts; all mean a WASI preview-1 command.
+pub(crate) const RUNTIMES: [&str; 3] = ["wasi", "provided.al2023", "provided.al2"];
+/// Used when CreateFunction names none.
+pub(crate) const DEFAULT_RUNTIME: &str = "provided.al2023";
+/// Lambda's limit on the environment variables' total size.
+const MAX_ENV_BYTES: usize = 4 * 1024;
+/// Variable names the platform sets itself.
+const RESERVED_ENV_PREFIXES: [&str; 2] = ["NIMBUS_", "AWS_LAMBDA_"];
+
+pub(crate) fn runtime(runtime: &str) -> Result<String> {
+    if RUNTIMES.contains(&runtime) {
+        return Ok(runtime.to_string());
+    }
+    Err(Error::InvalidParameter(format!(
+        "The runtime parameter of {runtime} is not supported by Nimbus. Supported runtimes: {}.",
+        RUNTIMES.join(", ")
+    )))
+}
+
+pub(crate) fn memory_size(memory: i64) -> Result<u32> {
+    if !(i64::from(MIN_MEMORY_MB)..=i64::from(MAX_MEMORY_MB)).contains(&memory) {
+        return Err(Error::range(memory, "memorySize", MIN_MEMORY_MB.into(), MAX_MEMORY_MB.into()));
+    }
+    Ok(memory as u32)
+}
+
+pub(crate) fn timeout(timeout: i64) -> Result<u32> {
+    if !(i64::from(MIN_TIMEOUT_S)..=i64::from(MAX_TIMEOUT_S)).contains(&timeout) {
+        return Err(Error::range(timeout, "timeout", MIN_TIMEOUT_S.into(), MAX_TIMEOUT_S.into()));
+    }
+    Ok(timeout as u32)
+}
+
+pub(crate) fn description(description: &str) -> Result<String> {
+    if description.chars().count() > 256 {
+        return Err(Error::length(description, "description", 0, 256));
+    }
+    Ok(description.to_string())
+}
+
+pub(crate) fn environment(variables: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+    for key in variables.keys() {
+        let mut chars = key.chars();
+        let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && key.len() >= 2
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(Error::pattern(key, "environment.variables", "[a-zA-Z]([a-zA-Z0-9_])+"));
+        }
+    }
+    let reserved: Vec<&str> = variables
+        .keys()
+        .filter(|key| RESERVED_ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix)))
+        .map(String::as_str)
+        .collect();
+    if !reserved.is_empty() {
+        return Err(Error::InvalidParameter(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
+            reserved.join(", ")
+        )));
+    }
+    let size: usize = variables.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_ENV_BYTES {
+        return Err(Error::InvalidParameter(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {size} bytes"
+        )));
+    }
+    Ok(variables.clone())
+}
+
+pub(crate) fn role(role: Option<&str>) -> Result<String> {
+    let role = role.ok_or_else(|| {
+        Error::Validation(
+            "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null"
+                .into(),
+        )
+    })?;
+    crate::names::validate_role(role)?;
+    Ok(role.to_string())
+}
+
+/// The zip from `ZipFile` (base64), refusing the code sources Nimbus lacks.
+pub(crate) fn zip_file(zip_file: Option<&str>, s3_bucket: Option<&str>, image_uri: Option<&str>) -> Result<Vec<u8>> {
+    if s3_bucket.is_some() || image_uri.is_some() {
+        return Err(Error::InvalidParameter(
+            "Nimbus accepts code only as a zip file (Code.ZipFile); S3 and container images are not supported.".into(),
+        ));
+    }
+    let encoded = zip_file.ok_or_else(|| Error::InvalidParameter("Please provide a source for function code.".into()))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| Error::InvalidParameter(format!("{UNZIP_PREFIX} ZipFile is not valid base64: {e}")))
+}
+
+/// Lambda's message for an unreadable zip.
+const UNZIP_PREFIX: &str = "Could not unzip uploaded file. Please check your file, then try to upload again.";
+
+/// Parses a zip as a bundle, mapping the sandbox's reasons to Lambda's errors.
+pub(crate) fn bundle(zip: &[u8], handler: &str) -> Result<Bundle> {
+    Bundle::parse(zip, handler, &BundleLimits::default()).map_err(|error| match error {
+        BundleError::ZipTooLarge { .. } => Error::RequestTooLarge(format!("{UNZIP_PREFIX} {error}")),
+        BundleError::MissingModule { .. }
+        | BundleError::InvalidModule { .. }
+        | BundleError::MissingStart { .. }
+        | BundleError::BadStartSignature { .. }
+        | BundleError::ForbiddenImport { .. } => Error::InvalidParameter(error.to_string()),
+        _ => Error::InvalidParameter(format!("{UNZIP_PREFIX} {error}")),
+    })
+}
+
+pub(crate) fn architectures(architectures: Option<&[String]>) -> Result<Vec<String>> {
+    match architectures {
+        None => Ok(vec!["x86_64".into()]),
+        Some([one]) if one == "x86_64" || one == "arm64" => Ok(vec![one.clone()]),
+        Some(other) => Err(Error::Validation(format!(
+            "1 validation error detected: Value '{other:?}' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1, and each member must be x86_64 or arm64"
+        ))),
+    }
+}

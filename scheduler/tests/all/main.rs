@@ -1,0 +1,5 @@
+//! The scheduler driven as the gateway drives it, on a real data directory.
+
+mod control;
+mod invoke;
+mod support;

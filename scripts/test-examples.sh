@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds every example (scripts/build-guests.sh), then invokes each bundle
+# with `nimbus run` on its sample events and compares the response with the
+# expected one, exactly:
+#   examples/<name>/event.json              -> examples/<name>/expected.json
+#   examples/<name>/cases/<case>.event.json -> examples/<name>/cases/<case>.expected.json
+# An expected response holding "errorType" is a function error: nimbus run
+# must then exit 1 (else 0). Prints "N passed, M failed"; exits 1 on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+bash scripts/build-guests.sh
+NIMBUS=${NIMBUS:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/nimbus}
+BUNDLES=$ROOT/examples/target/bundles
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# check NAME BUNDLE EVENT EXPECTED
+check() {
+    local name=$1 bundle=$2 event=$3 expected_file=$4
+    local expected actual status=0 expected_status=0
+    expected=$(cat "$expected_file")
+    grep -q '"errorType"' "$expected_file" && expected_status=1
+    actual=$("$NIMBUS" run "$bundle" --event "$event" 2>"$log") || status=$?
+    if [ "$actual" == "$expected" ] && [ "$status" -eq "$expected_status" ]; then
+        echo "ok     $name"
+        passed=$((passed + 1))
+    else
+        echo "FAILED $name: exit status $status (expected $expected_status)"
+        diff -u --label "$expected_file" --label "nimbus run $bundle --event $event" \
+            <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") || true
+        echo "--- log (stderr):"
+        cat "$log"
+        failed=$((failed + 1))
+    fi
+}
+
+echo "== test-examples: invoking each bundle with nimbus run"
+for dir in "$ROOT"/examples/*/; do
+    dir=${dir%/}
+    example=$(basename "$dir")
+    [ -f "$dir/event.json" ] || continue
+    bundle=$BUNDLES/$example.zip
+    check "$example" "$bundle" "$dir/event.json" "$dir/expected.json"
+    for event in "$dir"/cases/*.event.json; do
+        [ -e "$event" ] || continue
+        case_name=$(basename "$event" .event.json)
+        check "$example/$case_name" "$bundle" "$event" "$dir/cases/$case_name.expected.json"
+    done
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
