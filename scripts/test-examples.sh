@@ -53,5 +53,39 @@ for dir in "$ROOT"/examples/*/; do
     done
 done
 
+echo "== test-examples: deploying each bundle to nimbus serve and invoking it with boto3"
+python3 -c "import boto3" 2>/dev/null || pip install -q -r "$ROOT/tests/e2e/requirements.txt"
+data=$(mktemp -d)
+server_out=$(mktemp)
+"$NIMBUS" serve --listen 127.0.0.1:0 --data-dir "$data" >"$server_out" 2>"$log" &
+server=$!
+trap 'kill "$server" 2>/dev/null; rm -rf "$data" "$server_out" "$log"' EXIT
+endpoint=
+for _ in $(seq 1 300); do
+    endpoint=$(sed -n 's/^nimbus listening on //p' "$server_out")
+    [ -n "$endpoint" ] && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$endpoint" ]; then
+    echo "FAILED nimbus serve did not start:"
+    cat "$log"
+    failed=$((failed + 1))
+else
+    boto3_out=$(mktemp)
+    status=0
+    python3 "$ROOT/tests/e2e/examples_boto3.py" --endpoint "$endpoint" \
+        --examples "$ROOT/examples" --bundles "$BUNDLES" | tee "$boto3_out" || status=$?
+    passed=$((passed + $(grep -c '^ok ' "$boto3_out" || true)))
+    failed=$((failed + $(grep -c '^FAILED ' "$boto3_out" || true)))
+    if [ "$status" -ne 0 ] && ! grep -q '^FAILED ' "$boto3_out"; then
+        echo "FAILED the boto3 deployment script exited with $status"
+        failed=$((failed + 1))
+    fi
+    rm -f "$boto3_out"
+    kill -TERM "$server"
+    wait "$server" || { echo "FAILED nimbus serve did not exit cleanly"; failed=$((failed + 1)); }
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,6 @@
 //! The command line: one subcommand per file under `commands/`.
 
-use crate::commands::{bundle::BundleCommand, run::RunCommand};
+use crate::commands::{bundle::BundleCommand, run::RunCommand, serve::ServeCommand};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -20,6 +20,8 @@ pub enum Command {
     Bundle(BundleCommand),
     /// Invoke a bundle or a module once, locally, as the server would.
     Run(RunCommand),
+    /// Serve the Lambda-compatible API over HTTP until SIGTERM or SIGINT.
+    Serve(ServeCommand),
 }
 
 impl Command {
@@ -28,6 +30,7 @@ impl Command {
         match self {
             Command::Bundle(command) => command.execute(),
             Command::Run(command) => command.execute(),
+            Command::Serve(command) => command.execute(),
         }
     }
 }

@@ -1,6 +1,93 @@
-//! nimbus-gateway: HTTP — the Lambda-compatible API, function URLs, the
-//! `/nimbus/v1` extensions, `/metrics` and `/healthz`. It talks to the
-//! scheduler only; see `DESIGN.md`, "HTTP API".
+//! nimbus-gateway: HTTP in front of the scheduler — the Lambda-compatible
+//! API (`/2015-03-31/…` and Lambda's other dated prefixes), the
+//! `/nimbus/v1` extensions (usage, logs, code downloads), `/metrics` and
+//! `/healthz`. It talks to the scheduler only; see `DESIGN.md`, "HTTP API".
 //!
-//! Empty until the server issue fills it: nothing here pretends to work.
+//! Every error that reaches a client is mapped in one place
+//! ([`error::AppError`]) to Lambda's status, `x-amzn-ErrorType` and JSON
+//! body, so the AWS CLI and SDKs see the errors they know.
+//!
+//! [`router`] builds the whole API as one [`axum::Router`], which tests can
+//! drive with `tower::ServiceExt::oneshot`; [`serve`] runs it on a listener
+//! until a shutdown future completes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use nimbus_gateway::{AppState, serve};
+//! use nimbus_scheduler::{Scheduler, SchedulerConfig};
+//!
+//! let scheduler = tokio::task::spawn_blocking(|| Scheduler::open(SchedulerConfig::new("./nimbus-data"))).await??;
+//! let state = AppState::new(scheduler.clone())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! serve(listener, state, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! scheduler.shutdown(std::time::Duration::from_secs(30)).await;
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
+
+pub mod error;
+mod extensions;
+mod extract;
+mod health;
+mod instrument;
+mod lambda;
+mod limits;
+mod metrics;
+mod serve;
+
+pub use error::AppError;
+pub use limits::HttpLimits;
+pub use metrics::HttpMetrics;
+pub use serve::serve;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use nimbus_scheduler::Scheduler;
+
+/// What every request handler shares: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The scheduler every call goes to.
+    pub scheduler: Scheduler,
+    /// The gateway's own collectors (registered in the scheduler's registry).
+    pub metrics: HttpMetrics,
+    /// Request size limits.
+    pub limits: HttpLimits,
+}
+
+impl AppState {
+    /// State for `scheduler` with Lambda's limits; registers the HTTP
+    /// collectors in the scheduler's Prometheus registry (which fails if
+    /// they are already registered there, i.e. on a second call for one
+    /// scheduler).
+    pub fn new(scheduler: Scheduler) -> prometheus::Result<Self> {
+        let metrics = HttpMetrics::register(scheduler.metrics().registry())?;
+        Ok(Self { scheduler, metrics, limits: HttpLimits::default() })
+    }
+
+    /// The same state with other limits.
+    pub fn with_limits(mut self, limits: HttpLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// The whole HTTP API: the Lambda routes, the `/nimbus/v1` extensions,
+/// `/metrics` and `/healthz`; anything else answers Lambda's error shape.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(lambda::routes(&state.limits))
+        .merge(extensions::routes())
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::render))
+        .fallback(error::unknown_operation)
+        // Applies to the routes added so far, so it comes after all of them.
+        .method_not_allowed_fallback(error::method_not_allowed)
+        // axum's default is 2 MB; CreateFunction carries up to ~70 MB of base64.
+        .layer(DefaultBodyLimit::max(state.limits.max_request_body_bytes))
+        // Outermost, so it sees every response (errors and 405s included)
+        // and the matched route template.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), instrument::instrument))
+        .with_state(state)
+}

@@ -23,6 +23,10 @@ pub struct InvokeRequest {
     pub invocation_type: InvocationType,
     /// Return the log's tail (`X-Amz-Log-Type: Tail`).
     pub tail_log: bool,
+    /// The caller's request id (a UUID) to use as the invocation's, so
+    /// one id runs through the HTTP answer, the log and the ledger; a new
+    /// one is made when `None` or not a UUID.
+    pub request_id: Option<String>,
 }
 
 impl InvokeRequest {
@@ -34,6 +38,7 @@ impl InvokeRequest {
             payload,
             invocation_type: InvocationType::RequestResponse,
             tail_log: false,
+            request_id: None,
         }
     }
 }

@@ -16,6 +16,8 @@ const MAX_BATCH: usize = 1024;
 const LOGS_KEPT_PER_FUNCTION: i64 = 1000;
 /// Records between two prunes of old logs.
 const PRUNE_EVERY: u64 = 5000;
+/// How often the WAL is copied back into the database, off the commit path.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// What one invocation used and how it ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,10 +52,20 @@ impl Ledger {
     /// Opens its own connection and starts the writer thread.
     pub(crate) fn open(path: &Path) -> Result<Self> {
         let connection = crate::store::connect(path)?;
+        // SQLite would checkpoint inside whichever commit crosses the
+        // threshold, stalling every invocation waiting on that batch; a
+        // thread of its own checkpoints instead (PASSIVE: never blocks the
+        // writer).
+        connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = crate::store::connect(path)?;
         let (entries, inbox) = channel();
         std::thread::Builder::new()
             .name("nimbus-ledger".into())
             .spawn(move || write_forever(connection, inbox))
+            .map_err(|e| Error::service("starting the ledger", e))?;
+        std::thread::Builder::new()
+            .name("nimbus-checkpoint".into())
+            .spawn(move || checkpoint_forever(checkpointer))
             .map_err(|e| Error::service("starting the ledger", e))?;
         Ok(Self { entries: Mutex::new(entries) })
     }
@@ -84,6 +96,7 @@ impl Ledger {
 
 fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
     let mut written = 0u64;
+    let mut functions_seen = std::collections::BTreeSet::new();
     while let Ok(first) = inbox.recv() {
         let mut batch = Vec::new();
         let mut flushes = Vec::new();
@@ -100,6 +113,7 @@ fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
             tracing::error!(error = %e, records = batch.len(), "usage ledger commit failed");
         }
         written += batch.len() as u64;
+        functions_seen.extend(batch.iter().map(|(record, _)| record.function.clone()));
         for (_, done) in batch {
             let _ = done.send(outcome.clone());
         }
@@ -108,9 +122,20 @@ fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
         }
         if written >= PRUNE_EVERY {
             written = 0;
-            if let Err(e) = prune_logs(&connection) {
-                tracing::warn!(error = %e, "pruning old logs failed");
+            for function in std::mem::take(&mut functions_seen) {
+                if let Err(e) = prune_logs(&connection, &function, LOGS_KEPT_PER_FUNCTION) {
+                    tracing::warn!(error = %e, "pruning old logs failed");
+                }
             }
+        }
+    }
+}
+
+fn checkpoint_forever(connection: Connection) {
+    loop {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpointing the usage ledger failed");
         }
     }
 }
@@ -118,13 +143,12 @@ fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
 fn write_batch<'a>(connection: &mut Connection, records: impl Iterator<Item = &'a UsageRecord>) -> Result<()> {
     let tx = connection.transaction()?;
     {
+        // One row per invocation, its log included: one insert and one
+        // index update, the least work on the invocation path.
         let mut usage = tx.prepare_cached(
-            "INSERT OR REPLACE INTO usage (request_id, function, version, started_at_ms, duration_us, billed_ms,
-             memory_mb, max_memory_used_mb, gb_seconds, instructions, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?;
-        let mut logs = tx.prepare_cached(
-            "INSERT OR REPLACE INTO logs (request_id, function, version, started_at_ms, log) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO usage (request_id, function, version, started_at_ms, duration_us, billed_ms,
+             memory_mb, max_memory_used_mb, gb_seconds, instructions, outcome, log)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for r in records {
             usage.execute(params![
@@ -139,21 +163,57 @@ fn write_batch<'a>(connection: &mut Connection, records: impl Iterator<Item = &'
                 r.gb_seconds,
                 r.instructions.map(|i| i as i64),
                 r.outcome,
+                r.log,
             ])?;
-            logs.execute(params![r.request_id, r.function, r.version, r.started_at_ms, r.log])?;
         }
     }
     tx.commit()?;
     Ok(())
 }
 
-fn prune_logs(connection: &Connection) -> Result<()> {
+/// Forgets the logs of a function's older invocations (their usage stays).
+fn prune_logs(connection: &Connection, function: &str, kept: i64) -> Result<()> {
     connection.execute(
-        "DELETE FROM logs WHERE rowid IN (
-             SELECT rowid FROM (
-                 SELECT rowid, ROW_NUMBER() OVER (PARTITION BY function ORDER BY started_at_ms DESC) AS n FROM logs
-             ) WHERE n > ?1)",
-        [LOGS_KEPT_PER_FUNCTION],
+        "UPDATE usage SET log = NULL WHERE function = ?1 AND log IS NOT NULL AND started_at_ms <= (
+             SELECT started_at_ms FROM usage WHERE function = ?1 AND log IS NOT NULL
+             ORDER BY started_at_ms DESC LIMIT 1 OFFSET ?2)",
+        params![function, kept],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(n: i64, function: &str) -> UsageRecord {
+        UsageRecord {
+            request_id: format!("r{n}"),
+            function: function.into(),
+            version: "$LATEST".into(),
+            started_at_ms: n,
+            duration_us: 10,
+            billed_ms: 1,
+            memory_mb: 128,
+            max_memory_used_mb: 1,
+            gb_seconds: 0.000125,
+            instructions: None,
+            outcome: "Success".into(),
+            log: format!("log {n}"),
+        }
+    }
+
+    #[test]
+    fn batches_commit_and_pruning_keeps_the_newest_logs_and_all_usage() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = crate::store::connect(&dir.path().join("db")).unwrap();
+        let records: Vec<_> = (0..30).map(|n| record(n, "f")).chain([record(5, "g")]).collect();
+        write_batch(&mut connection, records.iter()).unwrap();
+        prune_logs(&connection, "f", 10).unwrap();
+        let count = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM usage"), 31);
+        assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 10);
+        assert_eq!(count("SELECT MIN(started_at_ms) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 20);
+        assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'g' AND log IS NOT NULL"), 1);
+    }
 }

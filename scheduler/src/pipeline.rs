@@ -54,7 +54,11 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
     }
     let scope = &state.config.scope;
     let fref = FunctionRef::parse(&request.function, request.qualifier.as_deref())?;
-    let request_uuid = uuid::Uuid::new_v4();
+    let request_uuid = request
+        .request_id
+        .as_deref()
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        .unwrap_or_else(uuid::Uuid::new_v4);
     let request_id = request_uuid.to_string();
     let (version, concurrency) = {
         let catalog = state.read();

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS aliases (
     PRIMARY KEY (function, name)
 );
 CREATE TABLE IF NOT EXISTS usage (
-    request_id TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
     function TEXT NOT NULL,
     version TEXT NOT NULL,
     started_at_ms INTEGER NOT NULL,
@@ -36,18 +36,10 @@ CREATE TABLE IF NOT EXISTS usage (
     max_memory_used_mb INTEGER NOT NULL,
     gb_seconds REAL NOT NULL,
     instructions INTEGER,
-    outcome TEXT NOT NULL
+    outcome TEXT NOT NULL,
+    log TEXT
 );
 CREATE INDEX IF NOT EXISTS usage_by_function_time ON usage (function, started_at_ms);
-CREATE INDEX IF NOT EXISTS usage_by_time ON usage (started_at_ms);
-CREATE TABLE IF NOT EXISTS logs (
-    request_id TEXT PRIMARY KEY,
-    function TEXT NOT NULL,
-    version TEXT NOT NULL,
-    started_at_ms INTEGER NOT NULL,
-    log TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS logs_by_function_time ON logs (function, started_at_ms);
 ";
 
 /// Opens a connection to the registry database with the settings every

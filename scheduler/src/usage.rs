@@ -65,8 +65,8 @@ impl State {
     pub(crate) fn logs(&self, function: &str, limit: usize) -> Result<Vec<LogRecord>> {
         let connection = self.store.lock();
         let mut statement = connection.prepare(
-            "SELECT request_id, function, version, started_at_ms, log FROM logs
-             WHERE function = ?1 ORDER BY started_at_ms DESC, rowid DESC LIMIT ?2",
+            "SELECT request_id, function, version, started_at_ms, log FROM usage
+             WHERE function = ?1 AND log IS NOT NULL ORDER BY started_at_ms DESC, rowid DESC LIMIT ?2",
         )?;
         let rows = statement.query_map(params![function, limit.min(MAX_LOGS) as i64], |row| {
             Ok(LogRecord {

@@ -53,7 +53,10 @@ pub(crate) fn environment(variables: &BTreeMap<String, String>) -> Result<BTreeM
             && key.len() >= 2
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
-            return Err(Error::pattern(key, "environment.variables", "[a-zA-Z]([a-zA-Z0-9_])+"));
+            // AWS's own wording for a map key (keys are at least two characters).
+            return Err(Error::Validation(
+                "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]".into(),
+            ));
         }
     }
     let reserved: Vec<&str> = variables

@@ -3,3 +3,4 @@
 mod cli;
 mod cli_bundle;
 mod cli_run;
+mod serve;

@@ -1,0 +1,175 @@
+//! The one place where errors become HTTP answers: Lambda's status,
+//! `x-amzn-ErrorType` header and `{"Type", "Message"}` JSON body.
+
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use nimbus_scheduler::Error;
+use serde_json::json;
+
+/// The header AWS SDKs read the error type from.
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+
+/// An error answered to a client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppError {
+    /// A scheduler error (also used for the gateway's own checks of the
+    /// same kinds, e.g. an Invoke payload over the limit).
+    Scheduler(Error),
+    /// The body is not the JSON the operation takes (`InvalidRequestContentException`).
+    InvalidRequestContent(String),
+    /// The body's `Content-Type` is not JSON (`UnsupportedMediaTypeException`).
+    UnsupportedMediaType(String),
+    /// No route has this path (`UnknownOperationException`, 404).
+    UnknownOperation(String),
+    /// The path exists but not with this method (`UnknownOperationException`, 405).
+    MethodNotAllowed(String),
+}
+
+impl From<Error> for AppError {
+    fn from(error: Error) -> Self {
+        AppError::Scheduler(error)
+    }
+}
+
+impl AppError {
+    /// An `InvalidParameterValueException`.
+    pub fn invalid_parameter(message: impl Into<String>) -> Self {
+        AppError::Scheduler(Error::InvalidParameter(message.into()))
+    }
+
+    /// The status and Lambda error type.
+    pub fn status_and_type(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::Scheduler(error) => match error {
+                Error::NotFound(_) => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
+                Error::Conflict(_) => (StatusCode::CONFLICT, "ResourceConflictException"),
+                Error::InvalidParameter(_) => (StatusCode::BAD_REQUEST, "InvalidParameterValueException"),
+                Error::Validation(_) => (StatusCode::BAD_REQUEST, "ValidationException"),
+                Error::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "PreconditionFailedException"),
+                Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
+                Error::RequestTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLargeException"),
+                Error::Service(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServiceException"),
+            },
+            AppError::InvalidRequestContent(_) => (StatusCode::BAD_REQUEST, "InvalidRequestContentException"),
+            AppError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaTypeException"),
+            AppError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "UnknownOperationException"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "UnknownOperationException"),
+        }
+    }
+
+    /// The human message.
+    pub fn message(&self) -> &str {
+        match self {
+            AppError::Scheduler(error) => match error {
+                Error::NotFound(m)
+                | Error::Conflict(m)
+                | Error::InvalidParameter(m)
+                | Error::Validation(m)
+                | Error::PreconditionFailed(m)
+                | Error::RequestTooLarge(m)
+                | Error::Service(m) => m,
+                Error::TooManyRequests { message, .. } => message,
+            },
+            AppError::InvalidRequestContent(m)
+            | AppError::UnsupportedMediaType(m)
+            | AppError::UnknownOperation(m)
+            | AppError::MethodNotAllowed(m) => m,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, error_type) = self.status_and_type();
+        // Lambda says whose fault it is: ours for ServiceException only.
+        let fault = if status.is_server_error() { "Service" } else { "User" };
+        if status.is_server_error() {
+            tracing::error!(error_type, message = self.message(), "request failed");
+        } else {
+            tracing::debug!(error_type, message = self.message(), "request refused");
+        }
+        let mut body = json!({ "Type": fault, "Message": self.message() });
+        let mut retry_after = None;
+        if let AppError::Scheduler(Error::TooManyRequests { reason, retry_after_s, .. }) = &self {
+            body["Reason"] = reason.as_str().into();
+            retry_after = Some(*retry_after_s);
+        }
+        let mut response = (status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(ERROR_TYPE_HEADER, HeaderValue::from_static(error_type));
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// The fallback for paths no route has.
+pub(crate) async fn unknown_operation(method: Method, uri: Uri) -> AppError {
+    AppError::UnknownOperation(format!("No operation is at {method} {}", uri.path()))
+}
+
+/// The fallback for a known path with a method it does not take.
+pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
+    AppError::MethodNotAllowed(format!("{} does not accept {method}", uri.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nimbus_scheduler::ThrottleReason;
+
+    fn answer(error: impl Into<AppError>) -> (u16, String, serde_json::Value, Option<String>) {
+        let response = error.into().into_response();
+        let status = response.status().as_u16();
+        let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+        let (error_type, retry_after) = (header(ERROR_TYPE_HEADER).unwrap(), header("retry-after"));
+        let body = body_json(response);
+        (status, error_type, body, retry_after)
+    }
+
+    fn body_json(response: Response) -> serde_json::Value {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let bytes = runtime.block_on(axum::body::to_bytes(response.into_body(), usize::MAX)).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn every_error_has_one_status_type_and_body() {
+        let cases: Vec<(AppError, u16, &str)> = vec![
+            (Error::NotFound("m".into()).into(), 404, "ResourceNotFoundException"),
+            (Error::Conflict("m".into()).into(), 409, "ResourceConflictException"),
+            (Error::InvalidParameter("m".into()).into(), 400, "InvalidParameterValueException"),
+            (Error::Validation("m".into()).into(), 400, "ValidationException"),
+            (Error::PreconditionFailed("m".into()).into(), 412, "PreconditionFailedException"),
+            (Error::RequestTooLarge("m".into()).into(), 413, "RequestTooLargeException"),
+            (Error::Service("m".into()).into(), 500, "ServiceException"),
+            (AppError::InvalidRequestContent("m".into()), 400, "InvalidRequestContentException"),
+            (AppError::UnsupportedMediaType("m".into()), 415, "UnsupportedMediaTypeException"),
+            (AppError::UnknownOperation("m".into()), 404, "UnknownOperationException"),
+            (AppError::MethodNotAllowed("m".into()), 405, "UnknownOperationException"),
+        ];
+        for (error, status, error_type) in cases {
+            let fault = if status == 500 { "Service" } else { "User" };
+            let (actual_status, actual_type, body, retry_after) = answer(error);
+            assert_eq!((actual_status, actual_type.as_str()), (status, error_type));
+            assert_eq!(body, json!({ "Type": fault, "Message": "m" }));
+            assert_eq!(retry_after, None);
+        }
+    }
+
+    #[test]
+    fn throttles_carry_a_reason_and_retry_after() {
+        let error = Error::TooManyRequests {
+            reason: ThrottleReason::ConcurrentInvocationLimitExceeded,
+            message: "Rate Exceeded.".into(),
+            retry_after_s: 1,
+        };
+        let (status, error_type, body, retry_after) = answer(error);
+        assert_eq!((status, error_type.as_str(), retry_after.as_deref()), (429, "TooManyRequestsException", Some("1")));
+        assert_eq!(
+            body,
+            json!({ "Type": "User", "Message": "Rate Exceeded.", "Reason": "ConcurrentInvocationLimitExceeded" })
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! Invoke: `POST /2015-03-31/functions/{FunctionName}/invocations`.
+//!
+//! The payload is raw bytes of any content type. Lambda's headers say how
+//! to run it (`X-Amz-Invocation-Type`, `X-Amz-Log-Type`) and how it went
+//! (`X-Amz-Executed-Version`, `X-Amz-Function-Error`, `X-Amz-Log-Result`).
+
+use super::wire::QualifierQuery;
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::{Path, Query};
+use crate::instrument::{REQUEST_ID_HEADER, RequestId};
+use axum::body::Bytes;
+use axum::extract::{Extension, FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use nimbus_scheduler::{Error, InvocationType, InvokeRequest, InvokeResponse};
+
+const INVOCATION_TYPE_HEADER: &str = "x-amz-invocation-type";
+const LOG_TYPE_HEADER: &str = "x-amz-log-type";
+const EXECUTED_VERSION_HEADER: &str = "x-amz-executed-version";
+const FUNCTION_ERROR_HEADER: &str = "x-amz-function-error";
+const LOG_RESULT_HEADER: &str = "x-amz-log-result";
+
+/// The request body, refused with Lambda's 413 over the payload limit (the
+/// route's `DefaultBodyLimit` is that limit).
+pub(crate) struct InvokePayload(Bytes);
+
+impl FromRequest<AppState> for InvokePayload {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        let limit = state.limits.max_invoke_payload_bytes;
+        match Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(InvokePayload(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::Scheduler(Error::RequestTooLarge(format!(
+                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+                ))))
+            }
+            Err(rejection) => Err(AppError::InvalidRequestContent(format!(
+                "Could not read the request body: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
+/// The invocation type header: RequestResponse (the default) or DryRun;
+/// Event is refused until asynchronous invocation exists.
+fn invocation_type(headers: &HeaderMap) -> Result<InvocationType, AppError> {
+    match header_text(headers, INVOCATION_TYPE_HEADER)? {
+        None | Some("RequestResponse") => Ok(InvocationType::RequestResponse),
+        Some("DryRun") => Ok(InvocationType::DryRun),
+        Some("Event") => {
+            Err(AppError::invalid_parameter("Asynchronous invocation (InvocationType Event) is not supported yet."))
+        }
+        Some(other) => Err(AppError::invalid_parameter(format!(
+            "Unsupported InvocationType '{other}': expected RequestResponse, Event or DryRun."
+        ))),
+    }
+}
+
+/// Whether the caller asked for the log's tail (`X-Amz-Log-Type: Tail`).
+fn tail_log(headers: &HeaderMap) -> Result<bool, AppError> {
+    match header_text(headers, LOG_TYPE_HEADER)? {
+        None | Some("None") => Ok(false),
+        Some("Tail") => Ok(true),
+        Some(other) => {
+            Err(AppError::invalid_parameter(format!("Unsupported LogType '{other}': expected None or Tail.")))
+        }
+    }
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, AppError> {
+    headers
+        .get(name)
+        .map(|value| value.to_str().map(str::trim))
+        .transpose()
+        .map_err(|_| AppError::invalid_parameter(format!("The {name} header is not valid text.")))
+}
+
+/// Invoke.
+pub(crate) async fn invoke(
+    State(state): State<AppState>,
+    Path(function): Path<String>,
+    Query(query): Query<QualifierQuery>,
+    headers: HeaderMap,
+    request_id: Option<Extension<RequestId>>,
+    InvokePayload(payload): InvokePayload,
+) -> Result<Response, AppError> {
+    let mut request = InvokeRequest::new(function, payload.to_vec());
+    request.request_id = request_id.map(|Extension(RequestId(id))| id);
+    request.qualifier = query.qualifier;
+    request.invocation_type = invocation_type(&headers)?;
+    request.tail_log = tail_log(&headers)?;
+    let dry_run = request.invocation_type == InvocationType::DryRun;
+    let response = state.scheduler.invoke(request).await?;
+    tracing::info!(version = %response.executed_version, "invoked");
+    Ok(answer(response, dry_run))
+}
+
+/// The HTTP answer for an invocation's response.
+fn answer(response: InvokeResponse, dry_run: bool) -> Response {
+    let InvokeResponse { request_id, executed_version, payload, function_error, log_tail } = response;
+    let mut answer = if dry_run {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], payload).into_response()
+    };
+    let headers = answer.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set(REQUEST_ID_HEADER, &request_id);
+    if !executed_version.is_empty() {
+        set(EXECUTED_VERSION_HEADER, &executed_version);
+    }
+    if let Some(function_error) = &function_error {
+        set(FUNCTION_ERROR_HEADER, function_error);
+    }
+    if let Some(log_tail) = &log_tail {
+        set(LOG_RESULT_HEADER, &base64::engine::general_purpose::STANDARD.encode(log_tail));
+    }
+    answer
+}

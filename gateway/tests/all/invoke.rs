@@ -1,0 +1,136 @@
+//! Invoke: payloads, Lambda's headers, DryRun, Event, the payload limit.
+
+use crate::support::{App, ECHO, FAIL};
+use axum::body::Body;
+use base64::Engine as _;
+use serde_json::json;
+
+#[tokio::test]
+async fn invoke_answers_the_payload_with_lambdas_headers() {
+    let app = App::new().await;
+    app.create("echo", ECHO).await;
+    let reply = app.invoke("echo", &[], r#"{"name":"nimbus"}"#).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.text(), r#"{"name":"nimbus"}"#);
+    assert_eq!(reply.header("x-amz-executed-version"), Some("$LATEST"));
+    assert_eq!(reply.header("x-amz-function-error"), None);
+    assert_eq!(reply.header("x-amz-log-result"), None, "no log unless asked for");
+    assert!(reply.header("x-amzn-requestid").is_some_and(|id| id.len() == 36), "{:?}", reply.headers);
+}
+
+#[tokio::test]
+async fn tail_returns_the_log_in_base64() {
+    let app = App::new().await;
+    app.create("tail", ECHO).await;
+    let reply = app.invoke("tail", &[("x-amz-log-type", "Tail")], "{}").await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let request_id = reply.header("x-amzn-requestid").unwrap();
+    let encoded = reply.header("x-amz-log-result").expect("X-Amz-Log-Result");
+    let log = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()).unwrap();
+    assert!(log.contains("echo says hi"), "{log}");
+    assert!(log.contains(&format!("REPORT RequestId: {request_id}")), "{log}");
+}
+
+#[tokio::test]
+async fn a_failed_function_is_a_200_with_x_amz_function_error() {
+    let app = App::new().await;
+    app.create("fails", FAIL).await;
+    let reply = app.invoke("fails", &[], "{}").await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(reply.json()["errorMessage"], "bad input", "{}", reply.text());
+}
+
+#[tokio::test]
+async fn dry_run_is_204_and_runs_nothing() {
+    let app = App::new().await;
+    app.create("dry", ECHO).await;
+    let reply = app.invoke("dry", &[("x-amz-invocation-type", "DryRun")], "{}").await;
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    assert!(reply.body.is_empty());
+    let usage = app.get("/nimbus/v1/usage?function=dry").await.json();
+    assert_eq!(usage["invocations"], 0, "{usage}");
+    app.invoke("missing", &[("x-amz-invocation-type", "DryRun")], "{}").await.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "missing",
+    );
+}
+
+#[tokio::test]
+async fn event_and_unknown_invocation_types_are_refused() {
+    let app = App::new().await;
+    app.create("async", ECHO).await;
+    app.invoke("async", &[("x-amz-invocation-type", "Event")], "{}").await.assert_error(
+        400,
+        "InvalidParameterValueException",
+        "Asynchronous invocation (InvocationType Event) is not supported yet.",
+    );
+    app.invoke("async", &[("x-amz-invocation-type", "Sometimes")], "{}").await.assert_error(
+        400,
+        "InvalidParameterValueException",
+        "Sometimes",
+    );
+    app.invoke("async", &[("x-amz-log-type", "Everything")], "{}").await.assert_error(
+        400,
+        "InvalidParameterValueException",
+        "Everything",
+    );
+}
+
+#[tokio::test]
+async fn payloads_over_6_mib_are_413() {
+    let app = App::new().await;
+    app.create("big", ECHO).await;
+    let limit = 6 * 1024 * 1024;
+    app.invoke("big", &[], vec![b' '; limit + 1]).await.assert_error(
+        413,
+        "RequestTooLargeException",
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
+    );
+    // Exactly the limit is accepted (DryRun: the gateway's check only).
+    let at_limit = app.invoke("big", &[("x-amz-invocation-type", "DryRun")], vec![b' '; limit]).await;
+    assert_eq!(at_limit.status, 204, "{}", at_limit.text());
+}
+
+#[tokio::test]
+async fn payloads_may_be_binary_with_any_content_type() {
+    let app = App::new().await;
+    app.create("binary", ECHO).await;
+    let bytes: Vec<u8> = (0..=255).collect();
+    let reply = app.invoke("binary", &[("content-type", "application/octet-stream")], Body::from(bytes.clone())).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.body, bytes);
+}
+
+#[tokio::test]
+async fn the_qualifier_picks_the_version() {
+    let app = App::new().await;
+    app.create("qualified", ECHO).await;
+    assert_eq!(app.send_json("POST", "/2015-03-31/functions/qualified/versions", json!({})).await.status, 201);
+    let reply = app.invoke("qualified?Qualifier=1", &[], "{}").await;
+    assert_eq!((reply.status.as_u16(), reply.header("x-amz-executed-version")), (200, Some("1")), "{}", reply.text());
+    let reply = app.invoke("qualified:1", &[], "{}").await;
+    assert_eq!(reply.header("x-amz-executed-version"), Some("1"), "{}", reply.text());
+    app.invoke("qualified?Qualifier=7", &[], "{}").await.assert_error(404, "ResourceNotFoundException", "");
+}
+
+#[tokio::test]
+async fn no_concurrency_left_is_429_with_a_reason_and_retry_after() {
+    let app = App::new().await;
+    app.create("throttled", ECHO).await;
+    let put = app
+        .send_json("PUT", "/2017-10-31/functions/throttled/concurrency", json!({ "ReservedConcurrentExecutions": 0 }))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    let reply = app.invoke("throttled", &[], "{}").await;
+    reply.assert_error(429, "TooManyRequestsException", "");
+    assert_eq!(reply.json()["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded", "{}", reply.text());
+    assert!(reply.header("retry-after").is_some_and(|s| s.parse::<u32>().is_ok()), "{:?}", reply.headers);
+}
+
+#[tokio::test]
+async fn invoking_a_missing_function_is_404() {
+    let app = App::new().await;
+    app.invoke("nobody", &[], "{}").await.assert_error(404, "ResourceNotFoundException", "nobody");
+}

@@ -1,0 +1,12 @@
+//! The gateway's router, driven without a socket (`tower::ServiceExt::oneshot`)
+//! over a real scheduler on a temporary directory.
+
+mod account;
+mod concurrency;
+mod errors;
+mod extensions;
+mod functions;
+mod invoke;
+mod metrics;
+mod support;
+mod versions_aliases;

@@ -1,0 +1,149 @@
+//! `nimbus serve`: the Lambda-compatible server.
+//!
+//! It opens the data directory, binds, prints one line
+//! (`nimbus listening on http://HOST:PORT`, with the bound port) and serves
+//! until SIGTERM or SIGINT. Then it stops accepting, lets in-flight requests
+//! finish and flushes the ledger, all within one grace period, and exits 0.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use nimbus_gateway::AppState;
+use nimbus_scheduler::names::ArnScope;
+use nimbus_scheduler::{Scheduler, SchedulerConfig};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::time::Instant;
+
+/// How long in-flight requests and the ledger flush may take after a stop signal.
+const GRACE: Duration = Duration::from_secs(30);
+
+/// Serve the Lambda API (and `/nimbus/v1`, `/metrics`, `/healthz`) over HTTP.
+#[derive(Debug, Args)]
+pub struct ServeCommand {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, env = "NIMBUS_LISTEN", default_value = "127.0.0.1:7700")]
+    listen: String,
+    /// Where functions, code, compiled modules and the usage ledger live.
+    #[arg(long, env = "NIMBUS_DATA_DIR", default_value = "./nimbus-data")]
+    data_dir: PathBuf,
+    /// The account's concurrency limit (Lambda's default: 1000).
+    #[arg(long, env = "NIMBUS_ACCOUNT_CONCURRENCY", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    account_concurrency: u32,
+    /// The region in ARNs.
+    #[arg(long, env = "NIMBUS_REGION", default_value = "us-east-1")]
+    region: String,
+    /// The account id in ARNs (twelve digits).
+    #[arg(long, env = "NIMBUS_ACCOUNT_ID", default_value = "000000000000", value_parser = parse_account_id)]
+    account_id: String,
+    /// OS threads that run wasm (default: one per core).
+    #[arg(long, env = "NIMBUS_SANDBOX_THREADS", value_parser = clap::value_parser!(u32).range(1..))]
+    sandbox_threads: Option<u32>,
+    /// Count instructions per invocation (slower; reported in logs).
+    #[arg(long, env = "NIMBUS_FUEL_METERING")]
+    fuel_metering: bool,
+}
+
+fn parse_account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("an account id is twelve digits, not '{text}'"))
+    }
+}
+
+impl ServeCommand {
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("nimbus-http")
+            .build()
+            .context("starting the async runtime")?;
+        let result = runtime.block_on(self.serve());
+        // Anything still running past the grace period is abandoned.
+        runtime.shutdown_timeout(Duration::from_secs(1));
+        result
+    }
+
+    fn scheduler_config(&self) -> SchedulerConfig {
+        let mut config = SchedulerConfig::new(&self.data_dir);
+        config.scope = ArnScope { region: self.region.clone(), account_id: self.account_id.clone() };
+        config.account_concurrency = self.account_concurrency;
+        if let Some(threads) = self.sandbox_threads {
+            config.sandbox_threads = threads as usize;
+        }
+        config.fuel_metering = self.fuel_metering;
+        config
+    }
+
+    async fn serve(self) -> anyhow::Result<ExitCode> {
+        let config = self.scheduler_config();
+        let scheduler = tokio::task::spawn_blocking(move || Scheduler::open(config))
+            .await
+            .context("opening the data directory")?
+            .with_context(|| format!("opening the data directory {}", self.data_dir.display()))?;
+        let state = AppState::new(scheduler.clone()).context("registering the HTTP metrics")?;
+        let listener = tokio::net::TcpListener::bind(&self.listen)
+            .await
+            .with_context(|| format!("listening on {}", self.listen))?;
+        // Installed before the line is printed, so a signal right after it is a clean stop.
+        let mut stop = StopSignals::install()?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "nimbus listening on http://{address}")?;
+            stdout.flush()?;
+        }
+
+        let (stop_serving, stopped) = tokio::sync::watch::channel(());
+        let mut server = tokio::spawn(nimbus_gateway::serve(listener, state, async move {
+            let mut stopped = stopped;
+            let _ = stopped.changed().await;
+        }));
+        tokio::select! {
+            result = &mut server => {
+                result.context("the server task failed")?.context("serving HTTP")?;
+                bail!("the server stopped without being asked to");
+            }
+            name = stop.next() => tracing::info!(signal = name, "stopping: finishing in-flight requests"),
+        }
+        let deadline = Instant::now() + GRACE;
+        let _ = stop_serving.send(());
+        tokio::select! {
+            result = tokio::time::timeout_at(deadline, &mut server) => match result {
+                Ok(served) => served.context("the server task failed")?.context("serving HTTP")?,
+                Err(_) => tracing::warn!("requests still in flight after {GRACE:?}; stopping anyway"),
+            },
+            name = stop.next() => tracing::warn!(signal = name, "second stop signal: not waiting for in-flight requests"),
+        }
+        tracing::info!("stopped serving HTTP; draining invocations and flushing the ledger");
+        scheduler.shutdown(deadline.saturating_duration_since(Instant::now())).await;
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// SIGTERM and SIGINT.
+struct StopSignals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        Ok(Self {
+            terminate: signal(SignalKind::terminate()).context("handling SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("handling SIGINT")?,
+        })
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! `nimbus serve`, end to end: the real binary on a free loopback port,
+//! driven by the real AWS clients (boto3, the AWS CLI: `tests/e2e/`) and by
+//! a small HTTP client here for restarts, `kill -9` and SIGTERM.
+
+mod clients;
+mod durability;
+mod extensions;
+mod harness;

@@ -1,0 +1,100 @@
+//! Nimbus's own endpoints: `/healthz`, `/metrics`, `/nimbus/v1/usage` and
+//! `/nimbus/v1/functions/{name}/logs`.
+
+use super::harness::{Lambda, Server, bundles, count, request, zip};
+use serde_json::json;
+
+#[test]
+fn health_metrics_usage_and_logs_answer() {
+    let bundles = bundles();
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let api = Lambda { addr: &server.addr };
+    api.create("ext", &zip(bundles.path(), "echo"), json!({ "MemorySize": 1024 }));
+    api.create("ext-err", &zip(bundles.path(), "exit_error"), json!({}));
+
+    let health = request(&server.addr, "GET", "/healthz", &[], b"").expect("GET /healthz");
+    assert_eq!(health.status, 200, "{}", health.text());
+
+    let mut request_ids = Vec::new();
+    for i in 0..3 {
+        let r = api.invoke("ext", format!(r#"{{"i":{i}}}"#).as_bytes()).expect("invoke");
+        assert_eq!(r.status, 200, "{}", r.text());
+        request_ids.push(r.header("x-amzn-requestid").map(str::to_string));
+    }
+    let failed = api.invoke("ext-err", b"{}").expect("invoke");
+    assert_eq!((failed.status, failed.header("x-amz-function-error")), (200, Some("Unhandled")));
+
+    let usage = api.usage("ext", "");
+    assert_eq!(usage["function"], "ext", "{usage}");
+    assert_eq!((count(&usage, "invocations"), count(&usage, "errors")), (3, 0), "{usage}");
+    assert!(count(&usage, "billed_ms") >= 3, "at least 1 ms billed per invocation: {usage}");
+    let gb_seconds = usage["gb_seconds"].as_f64().unwrap_or_else(|| panic!("gb_seconds: {usage}"));
+    assert!(gb_seconds > 0.0, "{usage}");
+    assert!(usage["cost_usd"].as_f64().is_some_and(|c| c >= 0.0), "cost_usd: {usage}");
+    let errors = api.usage("ext-err", "");
+    assert_eq!((count(&errors, "invocations"), count(&errors, "errors")), (1, 1), "{errors}");
+
+    let grouped = api.usage("ext", "group=hour");
+    let series = grouped["series"].as_array().unwrap_or_else(|| panic!("no series with group=hour: {grouped}"));
+    assert!(!series.is_empty(), "{grouped}");
+    let future = api.usage("ext", "from=2999-01-01T00:00:00Z&to=2999-12-31T00:00:00Z");
+    assert_eq!(count(&future, "invocations"), 0, "nothing was invoked in 2999: {future}");
+    let past = api.usage("ext", "from=2000-01-01T00:00:00Z&to=2999-12-31T00:00:00Z");
+    assert_eq!(count(&past, "invocations"), 3, "{past}");
+
+    let logs = request(&server.addr, "GET", "/nimbus/v1/functions/ext/logs?limit=2", &[], b"").expect("GET logs");
+    assert_eq!(logs.status, 200, "{}", logs.text());
+    let logs = logs.json();
+    let entries = logs["logs"].as_array().unwrap_or_else(|| panic!("no logs array: {logs}"));
+    assert_eq!(entries.len(), 2, "limit=2: {logs}");
+    for entry in entries {
+        assert!(entry["log"].as_str().is_some_and(|l| l.contains("REPORT RequestId:")), "{entry}");
+    }
+    if let Some(Some(newest)) = request_ids.last() {
+        assert_eq!(entries[0]["request_id"], newest.as_str(), "newest first: {logs}");
+    }
+
+    // 100 MB of stderr: the log is capped, the tail still ends with REPORT.
+    api.create("flood", &zip(bundles.path(), "stderr_flood"), json!({ "Timeout": 60 }));
+    let flood =
+        request(&server.addr, "POST", "/2015-03-31/functions/flood/invocations", &[("X-Amz-Log-Type", "Tail")], b"{}")
+            .expect("invoke stderr_flood");
+    assert_eq!((flood.status, flood.text().as_str()), (200, "done"), "{:?}", flood.headers);
+    let tail = flood.header("x-amz-log-result").expect("X-Amz-Log-Result");
+    let tail = decode_base64(tail);
+    assert!(tail.len() <= 4096, "log tail of {} bytes", tail.len());
+    let last = String::from_utf8_lossy(&tail).lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("REPORT RequestId: "), "{last}");
+
+    let metrics = request(&server.addr, "GET", "/metrics", &[], b"").expect("GET /metrics");
+    assert_eq!(metrics.status, 200);
+    let text = metrics.text();
+    let invocations: Vec<&str> =
+        text.lines().filter(|l| l.starts_with("nimbus_invocations_total{") && l.contains("function=\"ext\"")).collect();
+    assert!(!invocations.is_empty(), "no nimbus_invocations_total for ext:\n{text}");
+    let total: f64 =
+        invocations.iter().filter_map(|l| l.rsplit_once('}')?.1.split_whitespace().next()?.parse::<f64>().ok()).sum();
+    assert_eq!(total, 3.0, "{invocations:?}");
+    assert!(invocations.iter().all(|l| l.contains("outcome=\"")), "{invocations:?}");
+    server.stop();
+}
+
+/// Standard base64 back to bytes (the log tail header).
+fn decode_base64(text: &str) -> Vec<u8> {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut held = 0;
+    let mut out = Vec::new();
+    for byte in text.bytes().filter(|b| *b != b'=') {
+        let value = TABLE.iter().position(|t| *t == byte).unwrap_or_else(|| panic!("not base64: {text}"));
+        bits = (bits << 6) | value as u32;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held) as u8);
+            bits &= (1 << held) - 1;
+        }
+    }
+    out
+}
