@@ -15,7 +15,7 @@ pub struct Prices {
 
 impl Default for Prices {
     fn default() -> Self {
-        Self { per_request_usd: 0.20 / 1_000_000.0, per_gb_second_usd: 0.000_016_666_7 }
+        Self { per_request_usd: 0.000_000_2, per_gb_second_usd: 0.000_016_666_7 }
     }
 }
 

@@ -4,14 +4,18 @@
 //! costs one commit, not one per invocation.
 
 use crate::error::{Error, Result};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use tokio::sync::oneshot;
 
 /// Most records written in one transaction.
 const MAX_BATCH: usize = 1024;
+/// Under load (the last batch had at least `BUSY_BATCH` records) a batch
+/// waits up to `LINGER` for more: SQLite writes whole pages to the WAL per
+/// commit, so a few large commits cost far less than many small ones. An
+/// idle ledger commits at once, so a lone invocation never waits.
+const BUSY_BATCH: usize = 4;
+const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
 /// Logs kept per function; older ones are pruned now and then.
 const LOGS_KEPT_PER_FUNCTION: i64 = 1000;
 /// Records between two prunes of old logs.
@@ -34,18 +38,22 @@ pub(crate) struct UsageRecord {
     pub instructions: Option<u64>,
     /// `Success`, or the error type.
     pub outcome: String,
-    /// The invocation's log, ending with the REPORT line.
+    /// The function's log (see `log_frame::body`); START, END and REPORT
+    /// are rebuilt from this row when it is read.
     pub log: String,
 }
 
+/// What to do once a record's transaction has committed (or failed).
+pub(crate) type OnCommit = Box<dyn FnOnce(Result<()>) + Send>;
+
 enum Entry {
-    Record(UsageRecord, oneshot::Sender<Result<()>>),
+    Record(UsageRecord, OnCommit),
     Flush(std::sync::mpsc::Sender<()>),
 }
 
 /// The writer thread's mailbox.
 pub(crate) struct Ledger {
-    entries: Mutex<Sender<Entry>>,
+    entries: Sender<Entry>,
 }
 
 impl Ledger {
@@ -67,22 +75,19 @@ impl Ledger {
             .name("nimbus-checkpoint".into())
             .spawn(move || checkpoint_forever(checkpointer))
             .map_err(|e| Error::service("starting the ledger", e))?;
-        Ok(Self { entries: Mutex::new(entries) })
+        Ok(Self { entries })
     }
 
     fn send(&self, entry: Entry) -> Result<()> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(entry)
-            .map_err(|_| Error::Service("the usage ledger has stopped".into()))
+        self.entries.send(entry).map_err(|_| Error::Service("the usage ledger has stopped".into()))
     }
 
-    /// Commits a record; returns once it is durable.
-    pub(crate) async fn commit(&self, record: UsageRecord) -> Result<()> {
-        let (done, committed) = oneshot::channel();
-        self.send(Entry::Record(record, done))?;
-        committed.await.map_err(|_| Error::Service("the usage ledger has stopped".into()))?
+    /// Queues a record for the next group commit; `on_commit` runs on the
+    /// ledger thread once it is durable (or failed to be). Called from the
+    /// sandbox thread, so that the answer goes from the ledger straight to
+    /// the waiting request: one thread hand-off fewer per invocation.
+    pub(crate) fn submit(&self, record: UsageRecord, on_commit: OnCommit) -> Result<()> {
+        self.send(Entry::Record(record, on_commit))
     }
 
     /// Waits until every record sent so far is committed.
@@ -97,25 +102,35 @@ impl Ledger {
 fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
     let mut written = 0u64;
     let mut functions_seen = std::collections::BTreeSet::new();
+    // Per function, the newest start time whose older logs are pruned: each
+    // prune then looks only at rows newer than that, never at all history.
+    let mut pruned_through: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut last_batch = 0;
     while let Ok(first) = inbox.recv() {
         let mut batch = Vec::new();
         let mut flushes = Vec::new();
+        let linger_until = (last_batch >= BUSY_BATCH).then(|| std::time::Instant::now() + LINGER);
         let mut next = Some(first);
         while let Some(entry) = next {
             match entry {
                 Entry::Record(record, done) => batch.push((record, done)),
                 Entry::Flush(done) => flushes.push(done),
             }
-            next = if batch.len() < MAX_BATCH { inbox.try_recv().ok() } else { None };
+            next = match linger_until {
+                _ if batch.len() >= MAX_BATCH || !flushes.is_empty() => None,
+                Some(deadline) => inbox.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).ok(),
+                None => inbox.try_recv().ok(),
+            };
         }
+        last_batch = batch.len();
         let outcome = write_batch(&mut connection, batch.iter().map(|(record, _)| record));
         if let Err(e) = &outcome {
             tracing::error!(error = %e, records = batch.len(), "usage ledger commit failed");
         }
         written += batch.len() as u64;
         functions_seen.extend(batch.iter().map(|(record, _)| record.function.clone()));
-        for (_, done) in batch {
-            let _ = done.send(outcome.clone());
+        for (_, on_commit) in batch {
+            on_commit(outcome.clone());
         }
         for done in flushes {
             let _ = done.send(());
@@ -123,8 +138,11 @@ fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
         if written >= PRUNE_EVERY {
             written = 0;
             for function in std::mem::take(&mut functions_seen) {
-                if let Err(e) = prune_logs(&connection, &function, LOGS_KEPT_PER_FUNCTION) {
-                    tracing::warn!(error = %e, "pruning old logs failed");
+                let after = pruned_through.get(&function).copied().unwrap_or(i64::MIN);
+                match prune_logs(&connection, &function, LOGS_KEPT_PER_FUNCTION, after) {
+                    Ok(Some(through)) => drop(pruned_through.insert(function, through)),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "pruning old logs failed"),
                 }
             }
         }
@@ -171,15 +189,25 @@ fn write_batch<'a>(connection: &mut Connection, records: impl Iterator<Item = &'
     Ok(())
 }
 
-/// Forgets the logs of a function's older invocations (their usage stays).
-fn prune_logs(connection: &Connection, function: &str, kept: i64) -> Result<()> {
+/// Forgets the logs of a function's invocations older than its newest
+/// `kept` (their usage stays), looking only at rows started after `after`.
+/// Returns the start time it pruned through, if it pruned.
+fn prune_logs(connection: &Connection, function: &str, kept: i64, after: i64) -> Result<Option<i64>> {
+    let cutoff: Option<i64> = connection
+        .query_row(
+            "SELECT started_at_ms FROM usage WHERE function = ?1 AND log IS NOT NULL
+             ORDER BY started_at_ms DESC LIMIT 1 OFFSET ?2",
+            params![function, kept],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(cutoff) = cutoff else { return Ok(None) };
     connection.execute(
-        "UPDATE usage SET log = NULL WHERE function = ?1 AND log IS NOT NULL AND started_at_ms <= (
-             SELECT started_at_ms FROM usage WHERE function = ?1 AND log IS NOT NULL
-             ORDER BY started_at_ms DESC LIMIT 1 OFFSET ?2)",
-        params![function, kept],
+        "UPDATE usage SET log = NULL
+         WHERE function = ?1 AND started_at_ms > ?2 AND started_at_ms <= ?3 AND log IS NOT NULL",
+        params![function, after, cutoff],
     )?;
-    Ok(())
+    Ok(Some(cutoff))
 }
 
 #[cfg(test)]
@@ -209,11 +237,13 @@ mod tests {
         let mut connection = crate::store::connect(&dir.path().join("db")).unwrap();
         let records: Vec<_> = (0..30).map(|n| record(n, "f")).chain([record(5, "g")]).collect();
         write_batch(&mut connection, records.iter()).unwrap();
-        prune_logs(&connection, "f", 10).unwrap();
+        assert_eq!(prune_logs(&connection, "f", 10, i64::MIN).unwrap(), Some(19));
+        write_batch(&mut connection, (30..35).map(|n| record(n, "f")).collect::<Vec<_>>().iter()).unwrap();
+        assert_eq!(prune_logs(&connection, "f", 10, 19).unwrap(), Some(24));
         let count = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
-        assert_eq!(count("SELECT COUNT(*) FROM usage"), 31);
+        assert_eq!(count("SELECT COUNT(*) FROM usage"), 36);
         assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 10);
-        assert_eq!(count("SELECT MIN(started_at_ms) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 20);
+        assert_eq!(count("SELECT MIN(started_at_ms) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 25);
         assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'g' AND log IS NOT NULL"), 1);
     }
 }

@@ -30,6 +30,7 @@ mod control_versions;
 mod error;
 mod invoke_types;
 mod ledger;
+mod log_frame;
 mod metrics;
 pub mod model;
 pub mod names;

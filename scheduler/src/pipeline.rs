@@ -1,10 +1,11 @@
 //! The synchronous invocation pipeline: resolve → permit → sandbox thread →
 //! meter → commit the usage record → answer.
 
-use crate::catalog::now_ms;
+use crate::catalog::{VersionEntry, now_ms};
 use crate::error::{Error, Result, ThrottleReason};
 use crate::invoke_types::{InvocationType, InvokeRequest, InvokeResponse};
 use crate::ledger::UsageRecord;
+use crate::log_frame;
 use crate::names::{FunctionRef, LATEST};
 use crate::resolve;
 use crate::state::State;
@@ -14,7 +15,6 @@ use nimbus_sandbox::{Invocation, InvocationResult, Outcome};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tracing::Instrument;
 
 /// How much of the log `X-Amz-Log-Result` carries (Lambda: 4 KB).
 const LOG_TAIL_BYTES: usize = 4 * 1024;
@@ -84,37 +84,35 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
     })?;
     version.touch();
     let span = tracing::info_span!("sandbox.run", request_id = %request_id, function = %fref.name, version = %version.version);
+    let (reply, answer) = tokio::sync::oneshot::channel::<Result<Finished>>();
     let job_state = Arc::clone(state);
     let job_version = Arc::clone(&version);
-    let job_name = fref.name.clone();
     let job_request_id = request_id.clone();
-    let result = state
-        .threads
-        .run(move || -> Result<InvocationResult> {
-            let prepared = warm_pool::warm(&job_state.engine, &job_state.store, &job_name, &job_version)?;
-            job_state
-                .engine
-                .invoke(&prepared, Invocation { request_id: job_request_id, event: request.payload })
-                .map_err(|e| match e {
-                    nimbus_sandbox::Error::InstanceLimitExceeded { .. } => Error::TooManyRequests {
-                        reason: ThrottleReason::ConcurrentInvocationLimitExceeded,
-                        message: "Rate Exceeded.".into(),
-                        retry_after_s: 1,
-                    },
-                    other => Error::service("running the function", other),
-                })
-        })
-        .instrument(span)
-        .await??;
-    drop(permit);
+    state.threads.submit(move || {
+        let _entered = span.enter();
+        let result = run(&job_state, &fref.name, &job_version, &job_request_id, request.payload);
+        drop(permit);
+        let result = match result {
+            Ok(result) => result,
+            Err(e) => return drop(reply.send(Err(e))),
+        };
+        let memory_mb = job_version.record.memory_size;
+        let body = log_frame::body(&job_request_id, &result);
+        let log = request
+            .tail_log
+            .then(|| log_frame::framed(&job_request_id, &job_version.version, &body, &result.metrics, memory_mb));
+        let record = usage_record(&job_request_id, &fref.name, &job_version.version, memory_mb, &result, body);
+        record_metrics(&job_state, &fref.name, &result, &record);
+        let finished = Finished { outcome: result.outcome, log };
+        // The ledger answers the request once the record is committed.
+        let on_commit = Box::new(move |committed: Result<()>| drop(reply.send(committed.map(|()| finished))));
+        if let Err(e) = job_state.ledger.submit(record, on_commit) {
+            tracing::error!(error = %e, "the usage ledger refused a record");
+        }
+    })?;
+    let finished = answer.await.map_err(|_| Error::Service("the invocation was lost".into()))??;
 
-    let memory_mb = version.record.memory_size;
-    let log = full_log(&request_id, &version.version, &result, memory_mb);
-    let record = usage_record(&request_id, &fref.name, &version.version, memory_mb, &result, &log);
-    record_metrics(state, &fref.name, &result, &record);
-    state.ledger.commit(record).await?;
-
-    let (payload, function_error) = match result.outcome {
+    let (payload, function_error) = match finished.outcome {
         Outcome::Success { response } => (response, None),
         failed => (failed.error_json().unwrap_or_default().into_bytes(), Some("Unhandled".to_string())),
     };
@@ -123,28 +121,31 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
         executed_version: version.version.clone(),
         payload,
         function_error,
-        log_tail: request.tail_log.then(|| tail(&log, LOG_TAIL_BYTES).to_string()),
+        log_tail: finished.log.map(|log| tail(&log, LOG_TAIL_BYTES).to_string()),
     })
 }
 
-/// The log as Lambda frames it: START, the function's lines, the platform's
-/// error if any, END and REPORT.
-fn full_log(request_id: &str, version: &str, result: &InvocationResult, memory_mb: u32) -> String {
-    let mut log = format!("START RequestId: {request_id} Version: {version}\n");
-    log.push_str(&String::from_utf8_lossy(&result.log));
-    if !log.ends_with('\n') {
-        log.push('\n');
-    }
-    if !result.outcome.is_success()
-        && !matches!(result.outcome, Outcome::FunctionError { .. })
-        && let Some(message) = result.outcome.error_message()
-    {
-        log.push_str(&format!("RequestId: {request_id} Error: {message}\n"));
-    }
-    log.push_str(&format!("END RequestId: {request_id}\n"));
-    log.push_str(&result.metrics.report_line(request_id, memory_mb));
-    log.push('\n');
-    log
+/// An invocation that ran and whose usage record is committed.
+struct Finished {
+    outcome: Outcome,
+    /// The whole log, when the caller asked for its tail.
+    log: Option<String>,
+}
+
+/// Runs one invocation on this (sandbox) thread.
+fn run(state: &State, name: &str, version: &VersionEntry, request_id: &str, event: Vec<u8>) -> Result<InvocationResult> {
+    let prepared = warm_pool::warm(&state.engine, &state.store, name, version)?;
+    state
+        .engine
+        .invoke(&prepared, Invocation { request_id: request_id.to_string(), event })
+        .map_err(|e| match e {
+            nimbus_sandbox::Error::InstanceLimitExceeded { .. } => Error::TooManyRequests {
+                reason: ThrottleReason::ConcurrentInvocationLimitExceeded,
+                message: "Rate Exceeded.".into(),
+                retry_after_s: 1,
+            },
+            other => Error::service("running the function", other),
+        })
 }
 
 fn usage_record(
@@ -153,7 +154,7 @@ fn usage_record(
     version: &str,
     memory_mb: u32,
     result: &InvocationResult,
-    log: &str,
+    log: String,
 ) -> UsageRecord {
     let metrics = &result.metrics;
     let billed_ms = metrics.billed_duration_ms();
@@ -173,7 +174,7 @@ fn usage_record(
         gb_seconds: f64::from(memory_mb) / 1024.0 * billed_ms as f64 / 1000.0,
         instructions: metrics.instructions,
         outcome: result.outcome.error_type().unwrap_or("Success").to_string(),
-        log: log.to_string(),
+        log,
     }
 }
 

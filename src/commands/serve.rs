@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use nimbus_gateway::AppState;
 use nimbus_scheduler::names::ArnScope;
-use nimbus_scheduler::{Scheduler, SchedulerConfig};
+use nimbus_scheduler::{Prices, Scheduler, SchedulerConfig};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,9 +41,15 @@ pub struct ServeCommand {
     /// OS threads that run wasm (default: one per core).
     #[arg(long, env = "NIMBUS_SANDBOX_THREADS", value_parser = clap::value_parser!(u32).range(1..))]
     sandbox_threads: Option<u32>,
-    /// Count instructions per invocation (slower; reported in logs).
+    /// Count instructions per invocation (slower; kept in each usage record).
     #[arg(long, env = "NIMBUS_FUEL_METERING")]
     fuel_metering: bool,
+    /// Dollars per request, for usage costs (Lambda x86: $0.20 per million).
+    #[arg(long, env = "NIMBUS_PRICE_PER_REQUEST", default_value_t = Prices::default().per_request_usd)]
+    price_per_request: f64,
+    /// Dollars per GB-second, for usage costs (Lambda x86: $0.0000166667).
+    #[arg(long, env = "NIMBUS_PRICE_PER_GB_SECOND", default_value_t = Prices::default().per_gb_second_usd)]
+    price_per_gb_second: f64,
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {
@@ -75,6 +81,7 @@ impl ServeCommand {
             config.sandbox_threads = threads as usize;
         }
         config.fuel_metering = self.fuel_metering;
+        config.prices = Prices { per_request_usd: self.price_per_request, per_gb_second_usd: self.price_per_gb_second };
         config
     }
 

@@ -23,6 +23,7 @@ async fn invoke_answers_meters_and_logs() {
     let logs = s.logs("echo", 10).await.unwrap();
     assert_eq!(logs.len(), 1);
     assert_eq!(logs[0].request_id, response.request_id);
+    assert_eq!(logs[0].log, tail, "the stored log, framed again, is what Tail returned");
     assert!(s.metrics().encode().contains("nimbus_invocations_total{function=\"echo\",outcome=\"success\"} 1"));
 }
 
