@@ -50,6 +50,14 @@ impl State {
         self.store.save_function(name, entry.next_version, entry.concurrency.reserved(), &versions, &aliases)
     }
 
+    /// `$LATEST`'s record, refusing a stale `RevisionId`.
+    pub(crate) fn latest_record(&self, name: &str, revision_id: Option<&str>) -> Result<VersionRecord> {
+        let catalog = self.read();
+        let entry = resolve::function(&catalog, &self.config.scope, name)?;
+        check_revision(revision_id, &entry.latest.record.revision_id)?;
+        Ok(entry.latest.record.clone())
+    }
+
     pub(crate) fn create_function(&self, request: CreateFunctionRequest) -> Result<FunctionConfiguration> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(&request.function_name)?.name;
@@ -156,12 +164,7 @@ impl State {
     ) -> Result<FunctionConfiguration> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
-        let current = {
-            let catalog = self.read();
-            let entry = resolve::function(&catalog, scope, &name)?;
-            check_revision(request.revision_id.as_deref(), &entry.latest.record.revision_id)?;
-            entry.latest.record.clone()
-        };
+        let current = self.latest_record(&name, request.revision_id.as_deref())?;
         let zip = validate::zip_file(
             request.zip_file.as_deref(),
             request.s3_bucket.as_deref(),
@@ -191,14 +194,8 @@ impl State {
         function: &str,
         request: UpdateFunctionConfigurationRequest,
     ) -> Result<FunctionConfiguration> {
-        let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
-        let current = {
-            let catalog = self.read();
-            let entry = resolve::function(&catalog, scope, &name)?;
-            check_revision(request.revision_id.as_deref(), &entry.latest.record.revision_id)?;
-            entry.latest.record.clone()
-        };
+        let current = self.latest_record(&name, request.revision_id.as_deref())?;
         let mut record = current.clone();
         if let Some(runtime) = &request.runtime {
             record.runtime = validate::runtime(runtime)?;

@@ -45,11 +45,7 @@ impl State {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let description = request.description.as_deref().map(validate::description).transpose()?;
-        let latest = {
-            let catalog = self.read();
-            let entry = resolve::function(&catalog, scope, &name)?;
-            entry.latest.record.clone()
-        };
+        let latest = self.latest_record(&name, request.revision_id.as_deref())?;
         if let Some(sha) = request.code_sha256.as_deref()
             && sha != latest.code_sha256
         {
