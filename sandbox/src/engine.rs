@@ -73,6 +73,7 @@ impl SandboxEngine {
         let engine = Engine::new(&wasmtime_config(&config)).map_err(|e| Error::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut InvocationState| &mut state.wasi)
+            .and_then(|()| crate::bounded_poll::add_to_linker(&mut linker))
             .map_err(|e| Error::Engine(format!("{e:#}")))?;
         let artifacts = ArtifactCache::open(config.data_dir.join("artifacts"), &engine)?;
         let bundles = BundleStore::open(config.data_dir.join("bundles"))?;

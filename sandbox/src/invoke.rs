@@ -33,14 +33,14 @@ pub struct Invocation {
 pub(crate) struct InvocationState {
     pub(crate) wasi: WasiP1Ctx,
     memory: MemoryLimit,
-    deadline: Instant,
+    pub(crate) deadline: Instant,
     tmp_dir: PathBuf,
     max_tmp_bytes: u64,
 }
 
 /// Raised (as a trap) when the deadline passes.
 #[derive(Debug)]
-struct TimedOut;
+pub(crate) struct TimedOut;
 
 impl std::fmt::Display for TimedOut {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

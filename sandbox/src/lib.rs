@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod artifact_cache;
+mod bounded_poll;
 pub mod bundle;
 mod engine;
 mod error;

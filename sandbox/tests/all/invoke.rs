@@ -70,6 +70,28 @@ fn loop_times_out_at_its_timeout() {
 }
 
 #[test]
+fn a_guest_sleeping_in_poll_oneoff_times_out_at_its_timeout() {
+    let sleeper = prepare("sleep_long", |config| config.timeout = Duration::from_secs(1));
+    let started = Instant::now();
+    let result = invoke(&sleeper, b"{}");
+    let elapsed = started.elapsed();
+
+    assert_eq!(result.outcome, Outcome::Timeout { timeout: Duration::from_secs(1) });
+    assert!(elapsed >= Duration::from_secs(1), "stopped early, after {elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1100), "stopped late, after {elapsed:?}");
+    assert_healthy(engine());
+}
+
+#[test]
+fn a_short_sleep_in_poll_oneoff_fires_its_clock() {
+    let sleeper = prepare("sleep_briefly", |_| {});
+    let result = invoke(&sleeper, b"{}");
+
+    assert_eq!(result.outcome, Outcome::Success { response: b"awake:7".to_vec() }, "{}", log(&result));
+    assert!(result.metrics.duration_us >= 20_000, "slept only {} µs", result.metrics.duration_us);
+}
+
+#[test]
 fn memory_bomb_is_out_of_memory_at_the_functions_memory_size() {
     let bomb = prepare("memory_bomb", |_| {});
     let result = invoke(&bomb, b"{}");
