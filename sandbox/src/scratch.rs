@@ -179,6 +179,9 @@ fn empty_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// What one file or directory costs at the least, in `used_bytes`.
+const ENTRY_MIN_BYTES: u64 = 4096;
+
 /// Bytes used under `dir`, counting at most `stop_above` (the walk ends once
 /// the answer is known to be over it). Symlinks are counted, not followed.
 pub(crate) fn used_bytes(dir: &Path, stop_above: u64) -> u64 {
@@ -191,8 +194,10 @@ pub(crate) fn used_bytes(dir: &Path, stop_above: u64) -> u64 {
             if meta.is_dir() {
                 pending.push(entry.path());
             }
-            // Allocated blocks, not the apparent size: a sparse file costs little.
-            total += std::os::unix::fs::MetadataExt::blocks(&meta) * 512;
+            // Allocated blocks, not the apparent size: a sparse file costs
+            // little. Every entry costs at least a block, so a flood of empty
+            // files fills /tmp too (and bounds this walk).
+            total += (std::os::unix::fs::MetadataExt::blocks(&meta) * 512).max(ENTRY_MIN_BYTES);
             if total > stop_above {
                 return total;
             }
@@ -221,6 +226,16 @@ mod tests {
         }
         assert!(pool.shared.lock().ready.contains(&dir));
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn empty_files_count_a_block_each() {
+        let root = tempfile::tempdir().unwrap();
+        for n in 0..10 {
+            std::fs::write(root.path().join(n.to_string()), b"").unwrap();
+        }
+        assert_eq!(used_bytes(root.path(), u64::MAX), 10 * ENTRY_MIN_BYTES);
+        assert!(used_bytes(root.path(), 3 * ENTRY_MIN_BYTES) <= 4 * ENTRY_MIN_BYTES, "the walk stops once over");
     }
 
     #[test]
