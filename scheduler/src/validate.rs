@@ -12,8 +12,22 @@ pub(crate) const RUNTIMES: [&str; 3] = ["wasi", "provided.al2023", "provided.al2
 pub(crate) const DEFAULT_RUNTIME: &str = "provided.al2023";
 /// Lambda's limit on the environment variables' total size.
 const MAX_ENV_BYTES: usize = 4 * 1024;
-/// Variable names the platform sets itself.
+/// Variable names the platform sets itself: Nimbus's, and those Lambda
+/// reserves (its documented list), so that a function moves between them.
 const RESERVED_ENV_PREFIXES: [&str; 2] = ["NIMBUS_", "AWS_LAMBDA_"];
+const RESERVED_ENV_NAMES: [&str; 11] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
 
 pub(crate) fn runtime(runtime: &str) -> Result<String> {
     if RUNTIMES.contains(&runtime) {
@@ -61,7 +75,9 @@ pub(crate) fn environment(variables: &BTreeMap<String, String>) -> Result<BTreeM
     }
     let reserved: Vec<&str> = variables
         .keys()
-        .filter(|key| RESERVED_ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix)))
+        .filter(|key| {
+            RESERVED_ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) || RESERVED_ENV_NAMES.contains(&key.as_str())
+        })
         .map(String::as_str)
         .collect();
     if !reserved.is_empty() {

@@ -32,7 +32,17 @@ impl FromRequest<AppState> for InvokePayload {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
         let limit = state.limits.max_invoke_payload_bytes;
         match Bytes::from_request(request, state).await {
-            Ok(bytes) => Ok(InvokePayload(bytes)),
+            Ok(bytes) => {
+                // Lambda accepts only JSON events (an empty body is `{}`).
+                if !bytes.is_empty()
+                    && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+                {
+                    return Err(AppError::InvalidRequestContent(format!(
+                        "Could not parse request body into json: Could not parse payload into json: {e}"
+                    )));
+                }
+                Ok(InvokePayload(bytes))
+            }
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(AppError::Scheduler(Error::RequestTooLarge(format!(
                     "Request must be smaller than {limit} bytes for the InvokeFunction operation"

@@ -89,18 +89,28 @@ async fn payloads_over_6_mib_are_413() {
         "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
     );
     // Exactly the limit is accepted (DryRun: the gateway's check only).
-    let at_limit = app.invoke("big", &[("x-amz-invocation-type", "DryRun")], vec![b' '; limit]).await;
+    let mut json_string = vec![b'a'; limit];
+    (json_string[0], json_string[limit - 1]) = (b'"', b'"');
+    let at_limit = app.invoke("big", &[("x-amz-invocation-type", "DryRun")], json_string).await;
     assert_eq!(at_limit.status, 204, "{}", at_limit.text());
 }
 
 #[tokio::test]
-async fn payloads_may_be_binary_with_any_content_type() {
+async fn json_payloads_pass_with_any_content_type_and_others_are_refused() {
     let app = App::new().await;
     app.create("binary", ECHO).await;
-    let bytes: Vec<u8> = (0..=255).collect();
-    let reply = app.invoke("binary", &[("content-type", "application/octet-stream")], Body::from(bytes.clone())).await;
+    let json = br#"{"bytes":[0,1,255],"text":"h\u00e9"}"#.to_vec();
+    let reply = app.invoke("binary", &[("content-type", "application/octet-stream")], Body::from(json.clone())).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
-    assert_eq!(reply.body, bytes);
+    assert_eq!(reply.body, json);
+    let bytes: Vec<u8> = (0..=255).collect();
+    app.invoke("binary", &[], Body::from(bytes)).await.assert_error(
+        400,
+        "InvalidRequestContentException",
+        "Could not parse request body into json: Could not parse payload into json: ",
+    );
+    let empty = app.invoke("binary", &[], Body::empty()).await;
+    assert_eq!(empty.status, 200, "an empty payload is allowed: {}", empty.text());
 }
 
 #[tokio::test]

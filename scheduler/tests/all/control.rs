@@ -51,6 +51,12 @@ async fn bad_inputs_get_lambdas_errors() {
     bad_memory.memory_size = Some(64);
     assert!(matches!(s.create_function(bad_memory).await, Err(Error::Validation(_))));
     assert!(matches!(s.create_function(create("bad name!", "echo")).await, Err(Error::Validation(_))));
+    let mut reserved = create("e", "echo");
+    reserved.environment = Some(Environment { variables: [("AWS_REGION".to_string(), "x".to_string())].into() });
+    assert!(matches!(s.create_function(reserved).await, Err(Error::InvalidParameter(m)) if m.ends_with("AWS_REGION")));
+    let mut short = create("e", "echo");
+    short.environment = Some(Environment { variables: [("V".to_string(), "x".to_string())].into() });
+    assert!(matches!(s.create_function(short).await, Err(Error::Validation(_))));
 }
 
 #[tokio::test]
