@@ -59,7 +59,7 @@ data=$(mktemp -d)
 server_out=$(mktemp)
 "$NIMBUS" serve --listen 127.0.0.1:0 --data-dir "$data" >"$server_out" 2>"$log" &
 server=$!
-trap 'kill "$server" 2>/dev/null; rm -rf "$data" "$server_out" "$log"' EXIT
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$data" "$server_out" "$log"' EXIT
 endpoint=
 for _ in $(seq 1 300); do
     endpoint=$(sed -n 's/^nimbus listening on //p' "$server_out")
