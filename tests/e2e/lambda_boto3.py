@@ -20,12 +20,13 @@ import json
 import re
 import sys
 import time
-import traceback
 import uuid
 
 import boto3
 import botocore.config
 from botocore.exceptions import ClientError
+
+from checks import Fail, check, eq, run
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -48,18 +49,6 @@ STATUS = {
 }
 
 
-class Fail(Exception):
-    """A check's expectation that did not hold."""
-
-
-def check(cond, message):
-    if not cond:
-        raise Fail(message)
-
-
-def eq(actual, expected, what):
-    if actual != expected:
-        raise Fail(f"{what}: expected {expected!r}, got {actual!r}")
 
 
 def arn(name, qualifier=None):
@@ -675,26 +664,10 @@ class Suite:
     ]
 
 
-def run(checks):
-    passed = failed = 0
-    for name, fn in checks:
-        try:
-            fn()
-        except Fail as e:
-            failed += 1
-            print(f"FAIL {name}: {e}", flush=True)
-        except ClientError as e:
-            failed += 1
-            print(f"FAIL {name}: {e} {short(e.response.get('Error'))}", flush=True)
-        except Exception as e:  # the check itself broke: say where
-            failed += 1
-            where = traceback.extract_tb(e.__traceback__)[-1]
-            print(f"FAIL {name}: {type(e).__name__}: {e} (line {where.lineno})", flush=True)
-        else:
-            passed += 1
-            print(f"ok {name}", flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return failed
+def describe_client_error(error):
+    if isinstance(error, ClientError):
+        return f"{error} {short(error.response.get('Error'))}"
+    return None
 
 
 def main():
@@ -703,7 +676,7 @@ def main():
     parser.add_argument("--bundles", required=True, help="dir with echo.zip, loop.zip, ...")
     args = parser.parse_args()
     suite = Suite(args.endpoint, args.bundles)
-    sys.exit(1 if run(suite.checks()) else 0)
+    sys.exit(1 if run(suite.checks(), describe_client_error) else 0)
 
 
 if __name__ == "__main__":

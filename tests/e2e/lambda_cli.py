@@ -18,26 +18,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 import uuid
+
+from checks import Fail, check, eq, run
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/r"
 
 
-class Fail(Exception):
-    """A check's expectation that did not hold."""
-
-
-def check(cond, message):
-    if not cond:
-        raise Fail(message)
-
-
-def eq(actual, expected, what):
-    if actual != expected:
-        raise Fail(f"{what}: expected {expected!r}, got {actual!r}")
 
 
 class Suite:
@@ -179,24 +168,6 @@ class Suite:
     def checks(self):
         return [(name[len("check_"):], getattr(self, name)) for name in Suite.ORDER]
 
-
-def run(checks):
-    passed = failed = 0
-    for name, fn in checks:
-        try:
-            fn()
-        except Fail as e:
-            failed += 1
-            print(f"FAIL {name}: {e}", flush=True)
-        except Exception as e:  # the check itself broke: say where
-            failed += 1
-            where = traceback.extract_tb(e.__traceback__)[-1]
-            print(f"FAIL {name}: {type(e).__name__}: {e} (line {where.lineno})", flush=True)
-        else:
-            passed += 1
-            print(f"ok {name}", flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return failed
 
 
 def main():
