@@ -1,5 +1,6 @@
 //! `cargo bench -p nimbus-sandbox`: a hello guest (C with wasi-libc, when
-//! clang can build it, and a WAT echo) through `SandboxEngine::invoke`,
+//! clang can build it, and a WAT echo, without and with the `/var/task` and
+//! `/tmp` mounts a file-using guest gets) through `SandboxEngine::invoke`,
 //! beside plain wasmtime measured in the same run — the baseline: default
 //! allocator, and per call a `Linker` with WASI added, a fresh `Store` and
 //! WASI context, `instantiate`, as embedding examples do it (the module is
@@ -29,8 +30,16 @@ fn main() {
         Ok(wasm) => guests.push(("hello.c (wasi-libc)", wasm, HELLO_RESPONSE)),
         Err(why) => println!("hello.c not built ({why}); install clang lld wasi-libc libclang-rt-14-dev-wasm32"),
     }
-    let echo = wat::parse_file(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guests/echo.wat")).expect("echo.wat");
-    guests.push(("echo.wat", echo, EVENT));
+    let echo_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guests/echo.wat")).expect("echo.wat");
+    guests.push(("echo.wat", wat::parse_str(&echo_text).expect("echo.wat"), EVENT));
+    // The same guest importing a call that can reach directories: it gets
+    // /var/task and /tmp mounted, which a guest without such imports skips.
+    let with_mounts = echo_text.replacen(
+        "(module",
+        "(module (import \"wasi_snapshot_preview1\" \"fd_prestat_get\" (func (param i32 i32) (result i32)))",
+        1,
+    );
+    guests.push(("echo.wat, mounting /var/task and /tmp", wat::parse_str(&with_mounts).expect("echo with mounts"), EVENT));
 
     for (name, wasm, response) in guests {
         let bundle = Bundle::from_module(&wasm).expect("bundle");

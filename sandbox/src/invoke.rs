@@ -34,7 +34,8 @@ pub(crate) struct InvocationState {
     pub(crate) wasi: WasiP1Ctx,
     memory: MemoryLimit,
     pub(crate) deadline: Instant,
-    tmp_dir: PathBuf,
+    /// Backs `/tmp`; `None` when the module cannot reach files.
+    tmp_dir: Option<PathBuf>,
     max_tmp_bytes: u64,
 }
 
@@ -77,7 +78,9 @@ impl SandboxEngine {
 
         let stdout = CappedOutput::new(limits.max_response_bytes, Overflow::Trap);
         let stderr = CappedOutput::new(limits.max_log_bytes, Overflow::Truncate);
-        let tmp_dir = self.scratch.acquire()?;
+        // A module that imports no call able to reach a directory gets no
+        // mounts: nothing to open, no scratch directory to recycle.
+        let tmp_dir = if prepared.uses_filesystem { Some(self.scratch.acquire()?) } else { None };
         let wasi = (|| -> wasmtime::Result<WasiP1Ctx> {
             let deadline_ms = started_at.duration_since(UNIX_EPOCH).unwrap_or_default() + config.timeout;
             let mut wasi = WasiCtxBuilder::new();
@@ -88,15 +91,19 @@ impl SandboxEngine {
                 .envs(&prepared.base_env)
                 .env("NIMBUS_REQUEST_ID", &invocation.request_id)
                 .env("NIMBUS_DEADLINE_MS", deadline_ms.as_millis().to_string())
-                .allow_blocking_current_thread(true)
-                .preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?
-                .preopened_dir(&tmp_dir, "/tmp", FsPerms::ReadWrite)?;
+                .allow_blocking_current_thread(true);
+            if let Some(tmp_dir) = &tmp_dir {
+                wasi.preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?
+                    .preopened_dir(tmp_dir, "/tmp", FsPerms::ReadWrite)?;
+            }
             Ok(wasi.build_p1())
         })();
         let wasi = match wasi {
             Ok(wasi) => wasi,
             Err(e) => {
-                self.scratch.release(tmp_dir);
+                if let Some(tmp_dir) = tmp_dir {
+                    self.scratch.release(tmp_dir);
+                }
                 return Err(Error::Io(std::io::Error::other(format!("{e:#}"))));
             }
         };
@@ -119,7 +126,9 @@ impl SandboxEngine {
             if Instant::now() >= state.deadline {
                 return Err(wasmtime::Error::new(TimedOut));
             }
-            if used_bytes(&state.tmp_dir, state.max_tmp_bytes) > state.max_tmp_bytes {
+            if let Some(tmp_dir) = &state.tmp_dir
+                && used_bytes(tmp_dir, state.max_tmp_bytes) > state.max_tmp_bytes
+            {
                 return Err(wasmtime::Error::new(TmpFull));
             }
             Ok(UpdateDeadline::Continue(ticks_until(state.deadline, tick)))
@@ -141,7 +150,9 @@ impl SandboxEngine {
         let memory_exceeded = state.memory.exceeded();
         let peak_memory_bytes = state.memory.peak_memory_bytes() as u64;
         drop(state.wasi);
-        self.scratch.release(state.tmp_dir);
+        if let Some(tmp_dir) = state.tmp_dir {
+            self.scratch.release(tmp_dir);
+        }
 
         if let Err(e) = &ran
             && let Some(pool) = e.downcast_ref::<PoolConcurrencyLimitError>()

@@ -91,6 +91,9 @@ pub(crate) struct Prepared {
     pub(crate) instantiated: AtomicBool,
     /// Environment shared by every invocation, built once.
     pub(crate) base_env: Vec<(String, String)>,
+    /// Whether the module imports a call that can reach a directory (and so
+    /// needs `/var/task` and `/tmp` mounted).
+    pub(crate) uses_filesystem: bool,
 }
 
 impl std::fmt::Debug for PreparedFunction {
@@ -137,6 +140,7 @@ impl SandboxEngine {
                 .load_or_compile(&self.engine, bundle.digest(), bundle.handler(), bundle.module())?;
         let instance_pre = self.linker.instantiate_pre(&module).map_err(|e| Error::Link(format!("{e:#}")))?;
         let base_env = base_env(&config);
+        let uses_filesystem = module.imports().any(|import| reaches_directories(import.name()));
         Ok(PreparedFunction {
             inner: Arc::new(Prepared {
                 config,
@@ -146,9 +150,16 @@ impl SandboxEngine {
                 instance_pre,
                 instantiated: AtomicBool::new(false),
                 base_env,
+                uses_filesystem,
             }),
         })
     }
+}
+
+/// Whether a WASI preview-1 call can find, open or list a directory: only a
+/// module importing one of these can see its mounts at all.
+fn reaches_directories(name: &str) -> bool {
+    name.starts_with("path_") || name.starts_with("fd_prestat") || name == "fd_readdir"
 }
 
 /// The function's own variables, then the platform's (which win).
@@ -174,4 +185,19 @@ fn base_env(config: &FunctionConfig) -> Vec<(String, String)> {
 
 fn is_per_invocation(key: &str) -> bool {
     key == "NIMBUS_REQUEST_ID" || key == "NIMBUS_DEADLINE_MS"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reaches_directories;
+
+    #[test]
+    fn only_calls_that_find_or_list_directories_need_the_mounts() {
+        for name in ["path_open", "path_filestat_get", "fd_prestat_get", "fd_prestat_dir_name", "fd_readdir"] {
+            assert!(reaches_directories(name), "{name}");
+        }
+        for name in ["fd_read", "fd_write", "environ_get", "proc_exit", "clock_time_get", "poll_oneoff"] {
+            assert!(!reaches_directories(name), "{name}");
+        }
+    }
 }
