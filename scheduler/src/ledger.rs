@@ -10,12 +10,6 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Most records written in one transaction.
 const MAX_BATCH: usize = 1024;
-/// Under load (the last batch had at least `BUSY_BATCH` records) a batch
-/// waits up to `LINGER` for more: SQLite writes whole pages to the WAL per
-/// commit, so a few large commits cost far less than many small ones. An
-/// idle ledger commits at once, so a lone invocation never waits.
-const BUSY_BATCH: usize = 4;
-const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
 /// Logs kept per function; older ones are pruned now and then.
 const LOGS_KEPT_PER_FUNCTION: i64 = 1000;
 /// Records between two prunes of old logs.
@@ -105,24 +99,18 @@ fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
     // Per function, the newest start time whose older logs are pruned: each
     // prune then looks only at rows newer than that, never at all history.
     let mut pruned_through: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    let mut last_batch = 0;
     while let Ok(first) = inbox.recv() {
+        // Whatever arrived while the last commit ran goes into this one.
         let mut batch = Vec::new();
         let mut flushes = Vec::new();
-        let linger_until = (last_batch >= BUSY_BATCH).then(|| std::time::Instant::now() + LINGER);
         let mut next = Some(first);
         while let Some(entry) = next {
             match entry {
                 Entry::Record(record, done) => batch.push((record, done)),
                 Entry::Flush(done) => flushes.push(done),
             }
-            next = match linger_until {
-                _ if batch.len() >= MAX_BATCH || !flushes.is_empty() => None,
-                Some(deadline) => inbox.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).ok(),
-                None => inbox.try_recv().ok(),
-            };
+            next = if batch.len() < MAX_BATCH { inbox.try_recv().ok() } else { None };
         }
-        last_batch = batch.len();
         let outcome = write_batch(&mut connection, batch.iter().map(|(record, _)| record));
         if let Err(e) = &outcome {
             tracing::error!(error = %e, records = batch.len(), "usage ledger commit failed");
