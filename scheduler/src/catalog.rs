@@ -163,6 +163,15 @@ pub(crate) struct Catalog {
     pub functions: BTreeMap<String, FunctionEntry>,
 }
 
+impl Catalog {
+    /// Whether any version of any function runs the zip with this digest.
+    pub(crate) fn uses_code(&self, digest_hex: &str) -> bool {
+        self.functions.values().any(|f| {
+            std::iter::once(&f.latest).chain(f.published.values()).any(|v| v.record.code_digest_hex == digest_hex)
+        })
+    }
+}
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()

@@ -1,7 +1,7 @@
 //! CreateFunction, GetFunction, ListFunctions, UpdateFunctionCode,
 //! UpdateFunctionConfiguration and DeleteFunction.
 
-use crate::catalog::{FunctionEntry, VersionEntry, VersionRecord, last_modified_now, new_revision_id};
+use crate::catalog::{Catalog, FunctionEntry, VersionEntry, VersionRecord, last_modified_now, new_revision_id};
 use crate::concurrency::FunctionConcurrency;
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -104,6 +104,7 @@ impl State {
         if catalog.functions.contains_key(&name) {
             return Err(Error::Conflict(format!("Function already exist: {name}")));
         }
+        self.keep_code(&record.code_digest_hex, &zip)?;
         let mut entry = FunctionEntry {
             latest: VersionEntry::new(LATEST.into(), record, Some(prepared)),
             published: BTreeMap::new(),
@@ -238,6 +239,7 @@ impl State {
         let prepared = warm_pool::prepare(&self.engine, bundle, name, LATEST, &record)?;
         self.store.save_code(&record.code_digest_hex, zip)?;
         let mut catalog = self.write();
+        self.keep_code(&record.code_digest_hex, zip)?;
         let entry = resolve::function_mut(&mut catalog, scope, name)?;
         // Checked again under the write lock: another update may have won.
         check_revision(revision_id, &entry.latest.record.revision_id)?;
@@ -250,8 +252,7 @@ impl State {
             entry.latest.record.configuration(scope, name, LATEST)
         };
         self.persist(name, entry)?;
-        drop(catalog);
-        self.store.remove_code_if_unused(&old_digest)?;
+        self.remove_unused_code(&catalog, [old_digest])?;
         Ok(answer)
     }
 
@@ -303,9 +304,25 @@ impl State {
                 ));
             }
         };
-        drop(catalog);
+        self.remove_unused_code(&catalog, digests)
+    }
+
+    /// Makes sure a new version's zip is stored. Called under the catalog's
+    /// write lock, after the (possibly long) write outside it: a delete that
+    /// ran in between may have removed an identical zip no version used yet;
+    /// then it is written again. Usually this is one `stat`.
+    fn keep_code(&self, digest_hex: &str, zip: &[u8]) -> Result<()> {
+        self.store.save_code(digest_hex, zip)
+    }
+
+    /// Deletes the zips no version uses any more. Called under the catalog's
+    /// write lock, so no version can start using one between the check and
+    /// the removal.
+    fn remove_unused_code(&self, catalog: &Catalog, digests: impl IntoIterator<Item = String>) -> Result<()> {
         for digest in digests {
-            self.store.remove_code_if_unused(&digest)?;
+            if !catalog.uses_code(&digest) {
+                self.store.remove_code(&digest)?;
+            }
         }
         Ok(())
     }

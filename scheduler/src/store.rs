@@ -3,7 +3,7 @@
 
 use crate::catalog::{AliasRecord, VersionRecord};
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -148,16 +148,6 @@ impl Store {
         Ok(())
     }
 
-    /// Whether any version of any function still uses this zip.
-    pub(crate) fn code_in_use(&self, digest_hex: &str) -> Result<bool> {
-        let connection = self.lock();
-        let pattern = format!("%\"code_digest_hex\":\"{digest_hex}\"%");
-        let found: Option<i64> = connection
-            .query_row("SELECT 1 FROM versions WHERE record LIKE ?1 LIMIT 1", [pattern], |row| row.get(0))
-            .optional()?;
-        Ok(found.is_some())
-    }
-
     fn code_path(&self, digest_hex: &str) -> Result<PathBuf> {
         if digest_hex.len() != 64 || !digest_hex.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(Error::NotFound(format!("No code with digest {digest_hex}")));
@@ -187,11 +177,9 @@ impl Store {
         })
     }
 
-    /// Deletes a zip no version uses any more.
-    pub(crate) fn remove_code_if_unused(&self, digest_hex: &str) -> Result<()> {
-        if !self.code_in_use(digest_hex)? {
-            let _ = std::fs::remove_file(self.code_path(digest_hex)?);
-        }
+    /// Deletes a zip (the caller knows no version uses it any more).
+    pub(crate) fn remove_code(&self, digest_hex: &str) -> Result<()> {
+        let _ = std::fs::remove_file(self.code_path(digest_hex)?);
         Ok(())
     }
 }

@@ -143,3 +143,16 @@ async fn reserved_concurrency_round_trips() {
     s.delete_function_concurrency("f").await.unwrap();
     assert_eq!(s.get_function_concurrency("f").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_zip_is_kept_while_any_version_uses_it() {
+    let (s, _dir) = scheduler();
+    s.create_function(create("f", "echo")).await.unwrap();
+    s.create_function(create("g", "echo")).await.unwrap();
+    let digest = s.get_function("f", None).await.unwrap().code_digest_hex;
+    assert_eq!(s.get_function("g", None).await.unwrap().code_digest_hex, digest, "the same zip");
+    s.delete_function("f", None).await.unwrap();
+    assert!(s.code_zip(&digest).await.is_ok(), "g still uses it");
+    s.delete_function("g", None).await.unwrap();
+    assert!(matches!(s.code_zip(&digest).await, Err(Error::NotFound(_))));
+}
