@@ -10,6 +10,13 @@ mod module_file;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: requests allocate on the HTTP threads
+/// and free on the sandbox threads, which glibc serves through locked arenas
+/// (measured: its malloc, free and arena locks were ~15% of the server's CPU
+/// under load).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A panic is a bug of ours; the user still gets one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {

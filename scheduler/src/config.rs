@@ -29,7 +29,7 @@ pub struct SchedulerConfig {
     pub scope: ArnScope,
     /// The account's concurrency limit (Lambda: 1000).
     pub account_concurrency: u32,
-    /// OS threads that run wasm (default: one per core).
+    /// OS threads that run wasm (default: [`half_the_cores`]).
     pub sandbox_threads: usize,
     /// A version not invoked for this long is dropped from memory (it is
     /// re-prepared from the artifact cache on its next invocation).
@@ -47,10 +47,17 @@ impl SchedulerConfig {
             data_dir: data_dir.into(),
             scope: ArnScope::default(),
             account_concurrency: 1000,
-            sandbox_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            sandbox_threads: half_the_cores(),
             idle_unload_after: Duration::from_secs(15 * 60),
             prices: Prices::default(),
             fuel_metering: false,
         }
     }
+}
+
+/// Half the cores this process may use, at least one: the default size of
+/// the sandbox thread pool (and of the HTTP server's), since the two share
+/// the cores.
+pub fn half_the_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }

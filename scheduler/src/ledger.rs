@@ -1,21 +1,34 @@
 //! The usage ledger: one record per invocation, committed to SQLite before
-//! the response is sent. Records that arrive while a commit is running are
-//! written together in the next transaction (a group commit), so a burst
-//! costs one commit, not one per invocation.
+//! the response is sent, so a `kill -9` never loses the record of an
+//! invocation whose response went out.
+//!
+//! A group commit without a thread hop: the sandbox thread that ran an
+//! invocation adds its record to the pending batch and, once it has no more
+//! work queued (or the batch is full), commits every pending record in one
+//! transaction and answers their requests itself. A burst costs one commit,
+//! and no record waits for another thread to wake up. A watchdog thread
+//! commits whatever has been pending for [`MAX_PENDING`] — the case where
+//! every sandbox thread went on to a long invocation — so that a fast
+//! invocation's answer never waits on a slow neighbour.
 
-use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, params};
-use std::path::Path;
-use std::sync::mpsc::{Receiver, Sender, channel};
+mod writer;
 
-/// Most records written in one transaction.
-const MAX_BATCH: usize = 1024;
-/// Logs kept per function; older ones are pruned now and then.
-const LOGS_KEPT_PER_FUNCTION: i64 = 1000;
-/// Records between two prunes of old logs.
-const PRUNE_EVERY: u64 = 5000;
-/// How often the WAL is copied back into the database, off the commit path.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+use crate::error::Result;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError, Weak};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+use writer::Writer;
+
+/// How long a record may wait for a sandbox thread to commit it before
+/// the watchdog does.
+pub(crate) const MAX_PENDING: Duration = Duration::from_millis(2);
+/// A sandbox thread with more work queued still commits once this many
+/// records are pending.
+pub(crate) const FULL_BATCH: usize = 32;
+/// Empty looks after which the watchdog sleeps until the next record
+/// (about 200 ms without invocations).
+const IDLE_LOOKS: u32 = 100;
 
 /// What one invocation used and how it ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,175 +50,179 @@ pub(crate) struct UsageRecord {
     pub log: String,
 }
 
-/// What to do once a record's transaction has committed (or failed).
+/// What to do once a record's transaction has committed (or failed); runs
+/// on whichever thread committed it.
 pub(crate) type OnCommit = Box<dyn FnOnce(Result<()>) + Send>;
 
-enum Entry {
-    Record(UsageRecord, OnCommit),
-    Flush(std::sync::mpsc::Sender<()>),
-}
-
-/// The writer thread's mailbox.
+/// The pending batch and the connection that commits it.
 pub(crate) struct Ledger {
-    entries: Sender<Entry>,
+    writer: Mutex<Writer>,
+    pending: Mutex<Vec<(UsageRecord, OnCommit)>>,
+    /// When the oldest pending record arrived, in µs since `epoch` plus one;
+    /// 0 while nothing is pending. Read without the lock as a fast path.
+    pending_since: AtomicU64,
+    epoch: Instant,
+    /// The watchdog thread, and whether it sleeps until woken.
+    watchdog: OnceLock<Thread>,
+    watchdog_parked: AtomicBool,
 }
 
 impl Ledger {
-    /// Opens its own connection and starts the writer thread.
-    pub(crate) fn open(path: &Path) -> Result<Self> {
-        let connection = crate::store::connect(path)?;
-        // SQLite would checkpoint inside whichever commit crosses the
-        // threshold, stalling every invocation waiting on that batch; a
-        // thread of its own checkpoints instead (PASSIVE: never blocks the
-        // writer).
-        connection.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let checkpointer = crate::store::connect(path)?;
-        let (entries, inbox) = channel();
-        std::thread::Builder::new()
+    /// Opens the ledger's connections and starts its watchdog thread (and
+    /// the writer's checkpoint thread); both end when the ledger is dropped.
+    pub(crate) fn open(path: &std::path::Path) -> Result<Arc<Self>> {
+        let ledger = Arc::new(Self {
+            writer: Mutex::new(Writer::open(path)?),
+            pending: Mutex::new(Vec::new()),
+            pending_since: AtomicU64::new(0),
+            epoch: Instant::now(),
+            watchdog: OnceLock::new(),
+            watchdog_parked: AtomicBool::new(false),
+        });
+        let weak = Arc::downgrade(&ledger);
+        let thread = std::thread::Builder::new()
             .name("nimbus-ledger".into())
-            .spawn(move || write_forever(connection, inbox))
-            .map_err(|e| Error::service("starting the ledger", e))?;
-        std::thread::Builder::new()
-            .name("nimbus-checkpoint".into())
-            .spawn(move || checkpoint_forever(checkpointer))
-            .map_err(|e| Error::service("starting the ledger", e))?;
-        Ok(Self { entries })
+            .spawn(move || watch_forever(weak))
+            .map_err(|e| crate::error::Error::service("starting the ledger", e))?;
+        let _ = ledger.watchdog.set(thread.thread().clone());
+        Ok(ledger)
     }
 
-    fn send(&self, entry: Entry) -> Result<()> {
-        self.entries.send(entry).map_err(|_| Error::Service("the usage ledger has stopped".into()))
-    }
-
-    /// Queues a record for the next group commit; `on_commit` runs on the
-    /// ledger thread once it is durable (or failed to be). Called from the
-    /// sandbox thread, so that the answer goes from the ledger straight to
-    /// the waiting request: one thread hand-off fewer per invocation.
-    pub(crate) fn submit(&self, record: UsageRecord, on_commit: OnCommit) -> Result<()> {
-        self.send(Entry::Record(record, on_commit))
-    }
-
-    /// Waits until every record sent so far is committed.
-    pub(crate) fn flush(&self) {
-        let (done, flushed) = channel();
-        if self.send(Entry::Flush(done)).is_ok() {
-            let _ = flushed.recv();
-        }
-    }
-}
-
-fn write_forever(mut connection: Connection, inbox: Receiver<Entry>) {
-    let mut written = 0u64;
-    let mut functions_seen = std::collections::BTreeSet::new();
-    // Per function, the newest start time whose older logs are pruned: each
-    // prune then looks only at rows newer than that, never at all history.
-    let mut pruned_through: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    while let Ok(first) = inbox.recv() {
-        // Whatever arrived while the last commit ran goes into this one.
-        let mut batch = Vec::new();
-        let mut flushes = Vec::new();
-        let mut next = Some(first);
-        while let Some(entry) = next {
-            match entry {
-                Entry::Record(record, done) => batch.push((record, done)),
-                Entry::Flush(done) => flushes.push(done),
+    /// Adds a record to the pending batch; `on_commit` runs once it is
+    /// durable (or failed to be). Called by the sandbox thread that ran the
+    /// invocation, which commits it later (see the module docs).
+    pub(crate) fn submit(&self, record: UsageRecord, on_commit: OnCommit) {
+        {
+            let mut pending = lock(&self.pending);
+            if pending.is_empty() {
+                self.pending_since.store(self.now_us() + 1, Ordering::SeqCst);
             }
-            next = if batch.len() < MAX_BATCH { inbox.try_recv().ok() } else { None };
+            pending.push((record, on_commit));
         }
-        let outcome = write_batch(&mut connection, batch.iter().map(|(record, _)| record));
+        if self.watchdog_parked.load(Ordering::SeqCst) {
+            self.watchdog_parked.store(false, Ordering::SeqCst);
+            if let Some(thread) = self.watchdog.get() {
+                thread.unpark();
+            }
+        }
+    }
+
+    /// How many records wait for a commit.
+    pub(crate) fn pending_len(&self) -> usize {
+        if self.pending_since.load(Ordering::Acquire) == 0 { 0 } else { lock(&self.pending).len() }
+    }
+
+    /// Commits every pending record in one transaction and runs their
+    /// `on_commit`s. With `wait` false it returns at once when another
+    /// thread is committing (the records stay pending for the next commit).
+    pub(crate) fn commit(&self, wait: bool) {
+        if self.pending_since.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let mut writer = if wait {
+            lock(&self.writer)
+        } else {
+            match self.writer.try_lock() {
+                Ok(writer) => writer,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => return,
+            }
+        };
+        let batch = {
+            let mut pending = lock(&self.pending);
+            self.pending_since.store(0, Ordering::SeqCst);
+            std::mem::take(&mut *pending)
+        };
+        if batch.is_empty() {
+            return;
+        }
+        let outcome = writer.write(batch.iter().map(|(record, _)| record));
+        drop(writer);
         if let Err(e) = &outcome {
             tracing::error!(error = %e, records = batch.len(), "usage ledger commit failed");
         }
-        written += batch.len() as u64;
-        functions_seen.extend(batch.iter().map(|(record, _)| record.function.clone()));
         for (_, on_commit) in batch {
             on_commit(outcome.clone());
         }
-        for done in flushes {
-            let _ = done.send(());
+    }
+
+    /// Commits whatever is pending, waiting for a running commit first.
+    pub(crate) fn flush(&self) {
+        self.commit(true);
+    }
+
+    fn now_us(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// One look of the watchdog: commits records pending for too long and
+    /// says how long to sleep (`None`: until the next record arrives).
+    fn watch(&self, empty_looks: &mut u32) -> Option<Duration> {
+        let since = self.pending_since.load(Ordering::SeqCst);
+        if since == 0 {
+            *empty_looks += 1;
+            if *empty_looks < IDLE_LOOKS {
+                return Some(MAX_PENDING);
+            }
+            // Sleep until `submit` wakes us; look once more after saying so,
+            // in case a record arrived in between.
+            self.watchdog_parked.store(true, Ordering::SeqCst);
+            if self.pending_since.load(Ordering::SeqCst) == 0 {
+                return None;
+            }
+            self.watchdog_parked.store(false, Ordering::SeqCst);
+            return Some(Duration::ZERO);
         }
-        if written >= PRUNE_EVERY {
-            written = 0;
-            for function in std::mem::take(&mut functions_seen) {
-                let after = pruned_through.get(&function).copied().unwrap_or(i64::MIN);
-                match prune_logs(&connection, &function, LOGS_KEPT_PER_FUNCTION, after) {
-                    Ok(Some(through)) => drop(pruned_through.insert(function, through)),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "pruning old logs failed"),
-                }
+        *empty_looks = 0;
+        let age = Duration::from_micros(self.now_us().saturating_sub(since - 1));
+        if age >= MAX_PENDING {
+            self.commit(true);
+            Some(MAX_PENDING)
+        } else {
+            Some(MAX_PENDING - age)
+        }
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        if let Some(thread) = self.watchdog.get() {
+            thread.unpark();
+        }
+    }
+}
+
+/// The watchdog: holds the ledger only while looking, so that dropping the
+/// ledger ends it.
+fn watch_forever(ledger: Weak<Ledger>) {
+    let mut empty_looks = 0;
+    loop {
+        let Some(strong) = ledger.upgrade() else { return };
+        let sleep = strong.watch(&mut empty_looks);
+        drop(strong);
+        match sleep {
+            Some(duration) => std::thread::park_timeout(duration),
+            None => {
+                std::thread::park();
+                empty_looks = 0;
             }
         }
     }
 }
 
-fn checkpoint_forever(connection: Connection) {
-    loop {
-        std::thread::sleep(CHECKPOINT_EVERY);
-        if let Err(e) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "checkpointing the usage ledger failed");
-        }
-    }
-}
-
-fn write_batch<'a>(connection: &mut Connection, records: impl Iterator<Item = &'a UsageRecord>) -> Result<()> {
-    let tx = connection.transaction()?;
-    {
-        // One row per invocation, its log included: one insert and one
-        // index update, the least work on the invocation path.
-        let mut usage = tx.prepare_cached(
-            "INSERT INTO usage (request_id, function, version, started_at_ms, duration_us, billed_ms,
-             memory_mb, max_memory_used_mb, gb_seconds, instructions, outcome, log)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        for r in records {
-            usage.execute(params![
-                r.request_id,
-                r.function,
-                r.version,
-                r.started_at_ms,
-                r.duration_us as i64,
-                r.billed_ms as i64,
-                r.memory_mb,
-                r.max_memory_used_mb as i64,
-                r.gb_seconds,
-                r.instructions.map(|i| i as i64),
-                r.outcome,
-                r.log,
-            ])?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-/// Forgets the logs of a function's invocations older than its newest
-/// `kept` (their usage stays), looking only at rows started after `after`.
-/// Returns the start time it pruned through, if it pruned.
-fn prune_logs(connection: &Connection, function: &str, kept: i64, after: i64) -> Result<Option<i64>> {
-    let cutoff: Option<i64> = connection
-        .query_row(
-            "SELECT started_at_ms FROM usage WHERE function = ?1 AND log IS NOT NULL
-             ORDER BY started_at_ms DESC LIMIT 1 OFFSET ?2",
-            params![function, kept],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let Some(cutoff) = cutoff else { return Ok(None) };
-    connection.execute(
-        "UPDATE usage SET log = NULL
-         WHERE function = ?1 AND started_at_ms > ?2 AND started_at_ms <= ?3 AND log IS NOT NULL",
-        params![function, after, cutoff],
-    )?;
-    Ok(Some(cutoff))
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc::channel;
 
-    fn record(n: i64, function: &str) -> UsageRecord {
+    fn record(n: i64) -> UsageRecord {
         UsageRecord {
             request_id: format!("r{n}"),
-            function: function.into(),
+            function: "f".into(),
             version: "$LATEST".into(),
             started_at_ms: n,
             duration_us: 10,
@@ -219,19 +236,55 @@ mod tests {
         }
     }
 
+    fn count(path: &std::path::Path) -> i64 {
+        let connection = crate::store::connect(path).unwrap();
+        connection.query_row("SELECT COUNT(*) FROM usage", [], |row| row.get(0)).unwrap()
+    }
+
     #[test]
-    fn batches_commit_and_pruning_keeps_the_newest_logs_and_all_usage() {
+    fn a_commit_writes_every_pending_record_and_answers_each() {
         let dir = tempfile::tempdir().unwrap();
-        let mut connection = crate::store::connect(&dir.path().join("db")).unwrap();
-        let records: Vec<_> = (0..30).map(|n| record(n, "f")).chain([record(5, "g")]).collect();
-        write_batch(&mut connection, records.iter()).unwrap();
-        assert_eq!(prune_logs(&connection, "f", 10, i64::MIN).unwrap(), Some(19));
-        write_batch(&mut connection, (30..35).map(|n| record(n, "f")).collect::<Vec<_>>().iter()).unwrap();
-        assert_eq!(prune_logs(&connection, "f", 10, 19).unwrap(), Some(24));
-        let count = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
-        assert_eq!(count("SELECT COUNT(*) FROM usage"), 36);
-        assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 10);
-        assert_eq!(count("SELECT MIN(started_at_ms) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 25);
-        assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'g' AND log IS NOT NULL"), 1);
+        let path = dir.path().join("db");
+        let ledger = Ledger::open(&path).unwrap();
+        let (done, answers) = channel();
+        for n in 0..10 {
+            let done = done.clone();
+            ledger.submit(record(n), Box::new(move |outcome| done.send((n, outcome.is_ok())).unwrap()));
+        }
+        assert_eq!(ledger.pending_len(), 10);
+        ledger.commit(true);
+        assert_eq!(ledger.pending_len(), 0);
+        let mut answered: Vec<_> = answers.try_iter().collect();
+        answered.sort();
+        assert_eq!(answered, (0..10).map(|n| (n, true)).collect::<Vec<_>>());
+        assert_eq!(count(&path), 10);
+    }
+
+    #[test]
+    fn the_watchdog_commits_what_no_sandbox_thread_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let ledger = Ledger::open(&path).unwrap();
+        // Long enough that the watchdog has gone to sleep until woken.
+        std::thread::sleep(MAX_PENDING * (IDLE_LOOKS + 50));
+        let (done, answered) = channel();
+        ledger.submit(record(1), Box::new(move |outcome| done.send(outcome.is_ok()).unwrap()));
+        let committed = answered.recv_timeout(Duration::from_secs(10)).expect("the watchdog committed the record");
+        assert!(committed);
+        assert_eq!(count(&path), 1);
+    }
+
+    #[test]
+    fn dropping_the_ledger_ends_its_watchdog() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("db")).unwrap();
+        let weak = Arc::downgrade(&ledger);
+        drop(ledger);
+        // The watchdog holds it only while looking (microseconds).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while weak.upgrade().is_some() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(weak.upgrade().is_none());
     }
 }

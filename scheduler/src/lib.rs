@@ -45,7 +45,7 @@ mod usage_types;
 mod validate;
 mod warm_pool;
 
-pub use config::{Prices, SchedulerConfig};
+pub use config::{Prices, SchedulerConfig, half_the_cores};
 pub use error::{Error, Result, ThrottleReason};
 pub use invoke_types::{InvocationType, InvokeRequest, InvokeResponse};
 pub use metrics::Metrics;

@@ -104,11 +104,9 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
         let record = usage_record(&job_request_id, &fref.name, &job_version.version, memory_mb, &result, body);
         record_metrics(&job_state, &fref.name, &result, &record);
         let finished = Finished { outcome: result.outcome, log };
-        // The ledger answers the request once the record is committed.
+        // The request is answered once the record is committed.
         let on_commit = Box::new(move |committed: Result<()>| drop(reply.send(committed.map(|()| finished))));
-        if let Err(e) = job_state.ledger.submit(record, on_commit) {
-            tracing::error!(error = %e, "the usage ledger refused a record");
-        }
+        job_state.ledger.submit(record, on_commit);
     })?;
     let finished = answer.await.map_err(|_| Error::Service("the invocation was lost".into()))??;
 

@@ -26,7 +26,7 @@ pub(crate) struct State {
     pub catalog: RwLock<Catalog>,
     pub account: AccountConcurrency,
     pub threads: SandboxThreads,
-    pub ledger: Ledger,
+    pub ledger: Arc<Ledger>,
     pub metrics: Metrics,
     /// Invocations between request and response, for a graceful shutdown.
     pub in_flight: AtomicUsize,
@@ -45,7 +45,7 @@ impl State {
         let account = AccountConcurrency::new(config.account_concurrency);
         let catalog = load_catalog(&store, &account)?;
         let ledger = Ledger::open(&config.data_dir.join("registry.sqlite3"))?;
-        let threads = SandboxThreads::start(config.sandbox_threads)?;
+        let threads = SandboxThreads::start(config.sandbox_threads, &ledger)?;
         Ok(Self {
             config,
             engine,
