@@ -41,7 +41,6 @@ pub use metrics::HttpMetrics;
 pub use serve::serve;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use nimbus_scheduler::Scheduler;
 
@@ -84,10 +83,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::unknown_operation)
         // Applies to the routes added so far, so it comes after all of them.
         .method_not_allowed_fallback(error::method_not_allowed)
-        // axum's default is 2 MB; CreateFunction carries up to ~70 MB of base64.
-        .layer(DefaultBodyLimit::max(state.limits.max_request_body_bytes))
         // Outermost, so it sees every response (errors and 405s included)
         // and the matched route template.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), instrument::instrument))
+        .layer(instrument::InstrumentLayer::new(state.metrics.clone()))
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 //! there first, then here, under the catalog's write lock.
 
 use crate::concurrency::FunctionConcurrency;
+use crate::metrics::FunctionMetrics;
 use crate::model::{
     AliasConfiguration, AliasRoutingConfiguration, Environment, EphemeralStorage, FunctionConfiguration,
     TracingConfig,
@@ -13,7 +14,7 @@ use nimbus_sandbox::PreparedFunction;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// One version's settings and code, as stored (immutable once published).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +86,8 @@ pub(crate) struct VersionEntry {
     pub prepared: Mutex<Option<PreparedFunction>>,
     /// Unix ms of the last invocation, for the idle unloader.
     pub last_used_ms: AtomicU64,
+    /// Its function's metric handles, looked up on first use.
+    pub metrics: OnceLock<FunctionMetrics>,
 }
 
 impl VersionEntry {
@@ -94,6 +97,7 @@ impl VersionEntry {
             record,
             prepared: Mutex::new(prepared),
             last_used_ms: AtomicU64::new(now_ms()),
+            metrics: OnceLock::new(),
         })
     }
 

@@ -1,7 +1,9 @@
 //! Prometheus metrics in the spirit of Lambda's CloudWatch set. Labels are
 //! bounded: a function name, an outcome; never a request id.
 
-use prometheus::{Counter, CounterVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{
+    Counter, CounterVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
 
 /// The scheduler's collectors, registered in one registry that the gateway
 /// adds its own HTTP metrics to and serves at `/metrics`.
@@ -78,6 +80,19 @@ impl Metrics {
         }
     }
 
+    /// One function's handles (looking labels up hashes them and takes a
+    /// lock; a version keeps its function's handles instead).
+    pub(crate) fn for_function(&self, function: &str) -> FunctionMetrics {
+        FunctionMetrics {
+            successes: self.invocations.with_label_values(&[function, "success"]),
+            errors: self.invocations.with_label_values(&[function, "error"]),
+            duration: self.duration.with_label_values(&[function]),
+            cold_starts: self.cold_starts.with_label_values(&[function]),
+            billed_gb_seconds: self.billed_gb_seconds.with_label_values(&[function]),
+            billed_gb_seconds_all: self.billed_gb_seconds_all.clone(),
+        }
+    }
+
     /// The registry, for the gateway to add to and to encode.
     pub fn registry(&self) -> &Registry {
         &self.registry
@@ -91,5 +106,28 @@ impl Metrics {
             tracing::error!(error = %e, "encoding metrics failed");
         }
         text
+    }
+}
+
+/// The collectors one function's invocations update.
+pub(crate) struct FunctionMetrics {
+    successes: IntCounter,
+    errors: IntCounter,
+    duration: Histogram,
+    cold_starts: IntCounter,
+    billed_gb_seconds: Counter,
+    billed_gb_seconds_all: Counter,
+}
+
+impl FunctionMetrics {
+    /// Counts one invocation that ran.
+    pub(crate) fn record(&self, succeeded: bool, duration_seconds: f64, cold_start: bool, gb_seconds: f64) {
+        if succeeded { &self.successes } else { &self.errors }.inc();
+        self.duration.observe(duration_seconds);
+        if cold_start {
+            self.cold_starts.inc();
+        }
+        self.billed_gb_seconds.inc_by(gb_seconds);
+        self.billed_gb_seconds_all.inc_by(gb_seconds);
     }
 }

@@ -102,7 +102,7 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
             .tail_log
             .then(|| log_frame::framed(&job_request_id, &job_version.version, &body, &result.metrics, memory_mb));
         let record = usage_record(&job_request_id, &fref.name, &job_version.version, memory_mb, &result, body);
-        record_metrics(&job_state, &fref.name, &result, &record);
+        record_metrics(&job_state, &fref.name, &job_version, &result, record.gb_seconds);
         let finished = Finished { outcome: result.outcome, log };
         // The request is answered once the record is committed.
         let on_commit = Box::new(move |committed: Result<()>| drop(reply.send(committed.map(|()| finished))));
@@ -176,19 +176,13 @@ fn usage_record(
     }
 }
 
-fn record_metrics(state: &State, function: &str, result: &InvocationResult, record: &UsageRecord) {
-    let metrics = &state.metrics;
-    let outcome = if result.outcome.is_success() { "success" } else { "error" };
-    metrics.invocations.with_label_values(&[function, outcome]).inc();
-    metrics
-        .duration
-        .with_label_values(&[function])
-        .observe(result.metrics.duration_us as f64 / 1e6);
-    if result.metrics.cold_start {
-        metrics.cold_starts.with_label_values(&[function]).inc();
-    }
-    metrics.billed_gb_seconds.with_label_values(&[function]).inc_by(record.gb_seconds);
-    metrics.billed_gb_seconds_all.inc_by(record.gb_seconds);
+fn record_metrics(state: &State, function: &str, version: &VersionEntry, result: &InvocationResult, gb_seconds: f64) {
+    version.metrics.get_or_init(|| state.metrics.for_function(function)).record(
+        result.outcome.is_success(),
+        result.metrics.duration_us as f64 / 1e6,
+        result.metrics.cold_start,
+        gb_seconds,
+    );
 }
 
 /// The last `max` bytes of `text`, starting on a character boundary.

@@ -10,7 +10,8 @@ use crate::error::AppError;
 use crate::extract::{Path, Query};
 use crate::instrument::{REQUEST_ID_HEADER, RequestId};
 use axum::body::Bytes;
-use axum::extract::{Extension, FromRequest, Request, State};
+use axum::extract::{Extension, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -22,8 +23,9 @@ const EXECUTED_VERSION_HEADER: &str = "x-amz-executed-version";
 const FUNCTION_ERROR_HEADER: &str = "x-amz-function-error";
 const LOG_RESULT_HEADER: &str = "x-amz-log-result";
 
-/// The request body, refused with Lambda's 413 over the payload limit (the
-/// route's `DefaultBodyLimit` is that limit).
+/// The request body, refused with Lambda's 413 over the payload limit
+/// (read here with that limit, rather than through a `DefaultBodyLimit`
+/// layer on the route: one layer less on every invocation).
 pub(crate) struct InvokePayload(Bytes);
 
 impl FromRequest<AppState> for InvokePayload {
@@ -31,28 +33,25 @@ impl FromRequest<AppState> for InvokePayload {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
         let limit = state.limits.max_invoke_payload_bytes;
-        match Bytes::from_request(request, state).await {
-            Ok(bytes) => {
-                // Lambda accepts only JSON events (an empty body is `{}`).
-                if !bytes.is_empty()
-                    && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
-                {
-                    return Err(AppError::InvalidRequestContent(format!(
-                        "Could not parse request body into json: Could not parse payload into json: {e}"
-                    )));
-                }
-                Ok(InvokePayload(bytes))
-            }
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(AppError::Scheduler(Error::RequestTooLarge(format!(
+        let bytes = axum::body::to_bytes(request.into_body(), limit).await.map_err(|error| {
+            let error = error.into_inner();
+            if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                AppError::Scheduler(Error::RequestTooLarge(format!(
                     "Request must be smaller than {limit} bytes for the InvokeFunction operation"
-                ))))
+                )))
+            } else {
+                AppError::InvalidRequestContent(format!("Could not read the request body: {error}"))
             }
-            Err(rejection) => Err(AppError::InvalidRequestContent(format!(
-                "Could not read the request body: {}",
-                rejection.body_text()
-            ))),
+        })?;
+        // Lambda accepts only JSON events (an empty body is `{}`).
+        if !bytes.is_empty()
+            && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+        {
+            return Err(AppError::InvalidRequestContent(format!(
+                "Could not parse request body into json: Could not parse payload into json: {e}"
+            )));
         }
+        Ok(InvokePayload(bytes))
     }
 }
 
@@ -90,20 +89,35 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>
         .map_err(|_| AppError::invalid_parameter(format!("The {name} header is not valid text.")))
 }
 
+/// How to run it, from Lambda's request headers (read in place: the
+/// `HeaderMap` extractor would copy them all).
+pub(crate) struct InvokeOptions {
+    invocation_type: InvocationType,
+    tail_log: bool,
+}
+
+impl FromRequestParts<AppState> for InvokeOptions {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        Ok(Self { invocation_type: invocation_type(&parts.headers)?, tail_log: tail_log(&parts.headers)? })
+    }
+}
+
 /// Invoke.
 pub(crate) async fn invoke(
     State(state): State<AppState>,
     Path(function): Path<String>,
     Query(query): Query<QualifierQuery>,
-    headers: HeaderMap,
+    options: InvokeOptions,
     request_id: Option<Extension<RequestId>>,
     InvokePayload(payload): InvokePayload,
 ) -> Result<Response, AppError> {
     let mut request = InvokeRequest::new(function, payload.to_vec());
     request.request_id = request_id.map(|Extension(RequestId(id))| id);
     request.qualifier = query.qualifier;
-    request.invocation_type = invocation_type(&headers)?;
-    request.tail_log = tail_log(&headers)?;
+    request.invocation_type = options.invocation_type;
+    request.tail_log = options.tail_log;
     let dry_run = request.invocation_type == InvocationType::DryRun;
     let response = state.scheduler.invoke(request).await?;
     tracing::info!(version = %response.executed_version, "invoked");

@@ -14,8 +14,16 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post, put};
 
-/// Every Lambda route.
+/// Every Lambda route. Control-plane bodies may be as large as a zip in
+/// base64; Invoke reads its body with the payload limit itself (each layer
+/// on a route costs every request to it a little).
 pub(crate) fn routes(limits: &HttpLimits) -> Router<AppState> {
+    control_routes()
+        .layer(DefaultBodyLimit::max(limits.max_request_body_bytes))
+        .route("/2015-03-31/functions/{FunctionName}/invocations", post(invoke::invoke))
+}
+
+fn control_routes() -> Router<AppState> {
     Router::new()
         .route("/2015-03-31/functions", post(functions::create).get(functions::list))
         .route("/2015-03-31/functions/{FunctionName}", get(functions::get).delete(functions::delete))
@@ -29,10 +37,6 @@ pub(crate) fn routes(limits: &HttpLimits) -> Router<AppState> {
         .route(
             "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
             get(aliases::get).put(aliases::update).delete(aliases::delete),
-        )
-        .route(
-            "/2015-03-31/functions/{FunctionName}/invocations",
-            post(invoke::invoke).layer(DefaultBodyLimit::max(limits.max_invoke_payload_bytes)),
         )
         // botocore puts Put/Delete under 2017-10-31 and Get under 2019-09-30;
         // both prefixes take all three.
