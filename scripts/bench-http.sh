@@ -6,8 +6,10 @@
 #
 # In one run it starts, both on 127.0.0.1 (free ports):
 #   1. gateway/examples/raw_hello (axum + tokio, POST / -> fixed JSON), and
-#   2. `nimbus serve` (release build) with the `echo` guest created as the
-#      function `bench-echo` through the Lambda API (curl),
+#   2. `nimbus serve` (release build) with the hello guest of PERF-NOTES.md
+#      (sandbox/benches/guests/hello.c: wasi-libc, reads the ~100-byte event,
+#      writes 20 bytes of JSON; built with clang) created as the function
+#      `bench-hello` through the Lambda API (curl),
 # then drives each with `wrk -t2 -c64 -d10s --latency` POSTing ~100 bytes of
 # JSON (a Lua script), and prints req/s, p50 and p99 for each and the ratio.
 # Everything is bounded (one wrk run per server) and loopback only.
@@ -33,7 +35,12 @@ if ! command -v wrk >/dev/null; then
     step "installing wrk"
     apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null || die "could not install wrk"
 fi
-for tool in curl base64; do command -v "$tool" >/dev/null || die "$tool is needed"; done
+if ! command -v clang >/dev/null || [[ ! -d /usr/lib/wasm32-wasi ]]; then
+    step "installing clang, lld and wasi-libc (to build the hello guest)"
+    apt-get update -qq >/dev/null && apt-get install -y -qq clang lld wasi-libc libclang-rt-dev-wasm32 >/dev/null \
+        || die "could not install clang, lld and wasi-libc"
+fi
+for tool in curl base64 clang; do command -v "$tool" >/dev/null || die "$tool is needed"; done
 
 if [[ -z "${NO_BUILD:-}" ]]; then
     step "building (release): nimbus, raw_hello"
@@ -117,20 +124,22 @@ mkdir "$WORK/data"
 PIDS+=($!)
 NIMBUS_URL=$(wait_for_url "$WORK/nimbus.out" "nimbus listening on")
 
-step "creating bench-echo through the Lambda API"
-"$NIMBUS" bundle "$ROOT/sandbox/tests/guests/echo.wat" -o "$WORK/echo.zip" >/dev/null
+step "building the hello guest and creating bench-hello through the Lambda API"
+clang --target=wasm32-wasi -O2 -Wl,--strip-all "$ROOT/sandbox/benches/guests/hello.c" -o "$WORK/hello.wasm" \
+    || die "clang could not build sandbox/benches/guests/hello.c"
+"$NIMBUS" bundle "$WORK/hello.wasm" -o "$WORK/hello.zip" >/dev/null
 {
-    printf '{"FunctionName":"bench-echo","Runtime":"provided.al2023",'
+    printf '{"FunctionName":"bench-hello","Runtime":"provided.al2023",'
     printf '"Role":"arn:aws:iam::000000000000:role/lambda-role","Handler":"function.wasm",'
-    printf '"MemorySize":128,"Timeout":10,"Code":{"ZipFile":"%s"}}' "$(base64 -w0 "$WORK/echo.zip")"
+    printf '"MemorySize":128,"Timeout":10,"Code":{"ZipFile":"%s"}}' "$(base64 -w0 "$WORK/hello.zip")"
 } >"$WORK/create.json"
 curl -sS --fail-with-body -m 30 -o "$WORK/created.json" -X POST -H 'Content-Type: application/json' \
     --data-binary @"$WORK/create.json" "$NIMBUS_URL/2015-03-31/functions" >&2 \
     || die "CreateFunction failed: $(cat "$WORK/created.json" 2>/dev/null)"
-INVOKE_URL=$NIMBUS_URL/2015-03-31/functions/bench-echo/invocations
-echoed=$(curl -sS --fail-with-body -m 30 -X POST -H 'Content-Type: application/json' --data-binary '{"warm":1}' "$INVOKE_URL") \
-    || die "Invoke failed: $echoed"
-[[ $echoed == '{"warm":1}' ]] || die "echo answered '$echoed'"
+INVOKE_URL=$NIMBUS_URL/2015-03-31/functions/bench-hello/invocations
+answered=$(curl -sS --fail-with-body -m 30 -X POST -H 'Content-Type: application/json' --data-binary '{"warm":1}' "$INVOKE_URL") \
+    || die "Invoke failed: $answered"
+[[ $answered == '{"message":"hello"}' ]] || die "bench-hello answered '$answered'"
 
 bench raw "$RAW_URL/"
 bench nimbus "$INVOKE_URL"
@@ -147,5 +156,5 @@ for name in raw nimbus; do
         "$(field "${!line}" p99_ms)" "$(field "${!line}" non2xx)" "$(field "${!line}" socket_errors)"
 done
 echo "bench-http: raw_hello $RAW_RPS req/s (p50 $(field "$RESULT_raw" p50_ms) ms, p99 $(field "$RESULT_raw" p99_ms) ms);" \
-    "nimbus echo $NIMBUS_RPS req/s (p50 $(field "$RESULT_nimbus" p50_ms) ms, p99 $(field "$RESULT_nimbus" p99_ms) ms," \
+    "nimbus hello $NIMBUS_RPS req/s (p50 $(field "$RESULT_nimbus" p50_ms) ms, p99 $(field "$RESULT_nimbus" p99_ms) ms," \
     "non-2xx $(field "$RESULT_nimbus" non2xx)); nimbus/raw = $RATIO (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback)"

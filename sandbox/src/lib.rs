@@ -52,3 +52,13 @@ pub use limits::{BundleLimits, InvocationLimits};
 pub use manifest::Manifest;
 pub use outcome::{InvocationMetrics, InvocationResult, Outcome};
 pub use prepared::{FunctionConfig, PreparedFunction};
+
+/// Runs `f` — meant to be the whole life of a thread that runs
+/// invocations — inside wasmtime-wasi's own Tokio runtime context. Its
+/// synchronous WASI calls each wrap an async operation in a `block_on`;
+/// without an ambient runtime each call enters that runtime afresh and
+/// yields once before running the operation; with one it runs it at once.
+/// Never call this on a Tokio worker thread (nor run wasm on one).
+pub fn with_wasi_runtime<R>(f: impl FnOnce() -> R) -> R {
+    wasmtime_wasi::runtime::with_ambient_tokio_runtime(f)
+}
