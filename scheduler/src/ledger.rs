@@ -214,27 +214,29 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A usage record for tests: the `n`th invocation of `function`.
+#[cfg(test)]
+fn record(n: i64, function: &str) -> UsageRecord {
+    UsageRecord {
+        request_id: format!("r{n}"),
+        function: function.into(),
+        version: "$LATEST".into(),
+        started_at_ms: n,
+        duration_us: 10,
+        billed_ms: 1,
+        memory_mb: 128,
+        max_memory_used_mb: 1,
+        gb_seconds: 0.000125,
+        instructions: None,
+        outcome: "Success".into(),
+        log: format!("log {n}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::mpsc::channel;
-
-    fn record(n: i64) -> UsageRecord {
-        UsageRecord {
-            request_id: format!("r{n}"),
-            function: "f".into(),
-            version: "$LATEST".into(),
-            started_at_ms: n,
-            duration_us: 10,
-            billed_ms: 1,
-            memory_mb: 128,
-            max_memory_used_mb: 1,
-            gb_seconds: 0.000125,
-            instructions: None,
-            outcome: "Success".into(),
-            log: format!("log {n}"),
-        }
-    }
 
     fn count(path: &std::path::Path) -> i64 {
         let connection = crate::store::connect(path).unwrap();
@@ -249,7 +251,7 @@ mod tests {
         let (done, answers) = channel();
         for n in 0..10 {
             let done = done.clone();
-            ledger.submit(record(n), Box::new(move |outcome| done.send((n, outcome.is_ok())).unwrap()));
+            ledger.submit(record(n, "f"), Box::new(move |outcome| done.send((n, outcome.is_ok())).unwrap()));
         }
         assert_eq!(ledger.pending_len(), 10);
         ledger.commit(true);
@@ -268,7 +270,7 @@ mod tests {
         // Long enough that the watchdog has gone to sleep until woken.
         std::thread::sleep(MAX_PENDING * (IDLE_LOOKS + 50));
         let (done, answered) = channel();
-        ledger.submit(record(1), Box::new(move |outcome| done.send(outcome.is_ok()).unwrap()));
+        ledger.submit(record(1, "f"), Box::new(move |outcome| done.send(outcome.is_ok()).unwrap()));
         let committed = answered.recv_timeout(Duration::from_secs(10)).expect("the watchdog committed the record");
         assert!(committed);
         assert_eq!(count(&path), 1);

@@ -238,24 +238,8 @@ fn prune_logs(connection: &Connection, function: &str, kept: i64, after: i64) ->
 
 #[cfg(test)]
 mod tests {
+    use super::super::record;
     use super::*;
-
-    fn record(n: i64, function: &str) -> UsageRecord {
-        UsageRecord {
-            request_id: format!("r{n}"),
-            function: function.into(),
-            version: "$LATEST".into(),
-            started_at_ms: n,
-            duration_us: 10,
-            billed_ms: 1,
-            memory_mb: 128,
-            max_memory_used_mb: 1,
-            gb_seconds: 0.000125,
-            instructions: None,
-            outcome: "Success".into(),
-            log: format!("log {n}"),
-        }
-    }
 
     /// Commits batches back to back for `run`; returns how many records
     /// were written and the largest the WAL file grew.
