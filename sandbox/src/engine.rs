@@ -54,6 +54,9 @@ impl EngineConfig {
 pub struct SandboxEngine {
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<InvocationState>,
+    /// `linker` with stdin, stdout and stderr served by `direct_stdio`,
+    /// for the modules whose descriptors can never change.
+    pub(crate) direct_stdio_linker: Linker<InvocationState>,
     pub(crate) config: EngineConfig,
     pub(crate) artifacts: ArtifactCache,
     pub(crate) bundles: BundleStore,
@@ -75,12 +78,14 @@ impl SandboxEngine {
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut InvocationState| &mut state.wasi)
             .and_then(|()| crate::bounded_poll::add_to_linker(&mut linker))
             .map_err(|e| Error::Engine(format!("{e:#}")))?;
+        let mut direct_stdio_linker = linker.clone();
+        crate::direct_stdio::add_to_linker(&mut direct_stdio_linker).map_err(|e| Error::Engine(format!("{e:#}")))?;
         let artifacts = ArtifactCache::open(config.data_dir.join("artifacts"), &engine)?;
         let bundles = BundleStore::open(config.data_dir.join("bundles"))?;
         let scratch = ScratchPool::new(&config.data_dir.join("scratch")).map_err(Error::Io)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), config.epoch_tick, Arc::clone(&ticker_stop))?;
-        Ok(Self { engine, linker, config, artifacts, bundles, scratch, ticker_stop })
+        Ok(Self { engine, linker, direct_stdio_linker, config, artifacts, bundles, scratch, ticker_stop })
     }
 
     /// The configuration it was built with.

@@ -2,6 +2,7 @@
 //! the limits enforced, and the ending classified into an [`Outcome`].
 
 use crate::engine::SandboxEngine;
+use crate::direct_stdio::DirectStdio;
 use crate::error::Error;
 use crate::memory_limit::{MemoryLimit, OutOfMemory};
 use crate::outcome::{InvocationMetrics, InvocationResult, Outcome};
@@ -32,6 +33,9 @@ pub struct Invocation {
 /// The store's data for one invocation.
 pub(crate) struct InvocationState {
     pub(crate) wasi: WasiP1Ctx,
+    /// Stdio for `direct_stdio`'s calls, when the module is served there
+    /// (wasmtime-wasi's context then has no stdin).
+    pub(crate) direct_stdio: Option<DirectStdio>,
     memory: MemoryLimit,
     pub(crate) deadline: Instant,
     /// Backs `/tmp`; `None` when the module cannot reach files.
@@ -81,11 +85,18 @@ impl SandboxEngine {
         // A module that imports no call able to reach a directory gets no
         // mounts: nothing to open, no scratch directory to recycle.
         let tmp_dir = if prepared.uses_filesystem { Some(self.scratch.acquire()?) } else { None };
+        let (stdin, direct_stdio) = if prepared.direct_stdio {
+            (None, Some(DirectStdio::new(invocation.event, stdout.clone(), stderr.clone())))
+        } else {
+            (Some(MemoryInputPipe::new(invocation.event)), None)
+        };
         let wasi = (|| -> wasmtime::Result<WasiP1Ctx> {
             let deadline_ms = started_at.duration_since(UNIX_EPOCH).unwrap_or_default() + config.timeout;
             let mut wasi = WasiCtxBuilder::new();
-            wasi.stdin(MemoryInputPipe::new(invocation.event))
-                .stdout(stdout.clone())
+            if let Some(stdin) = stdin {
+                wasi.stdin(stdin);
+            }
+            wasi.stdout(stdout.clone())
                 .stderr(stderr.clone())
                 .arg(&config.name)
                 .envs(&prepared.base_env)
@@ -109,6 +120,7 @@ impl SandboxEngine {
         };
         let state = InvocationState {
             wasi,
+            direct_stdio,
             memory: MemoryLimit::new(config.memory_mb as usize * 1024 * 1024),
             deadline,
             tmp_dir,

@@ -31,6 +31,7 @@
 
 mod artifact_cache;
 mod bounded_poll;
+mod direct_stdio;
 pub mod bundle;
 mod engine;
 mod error;

@@ -64,8 +64,13 @@ impl CappedOutput {
         self.buffer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// What happens once it is full.
+    pub(crate) fn overflow(&self) -> Overflow {
+        self.overflow
+    }
+
     /// Appends what fits; returns how many bytes did not fit.
-    fn append(&self, bytes: &[u8]) -> usize {
+    pub(crate) fn append(&self, bytes: &[u8]) -> usize {
         let mut buffer = self.lock();
         let room = self.capacity.saturating_sub(buffer.kept.len());
         let taken = room.min(bytes.len());

@@ -94,6 +94,9 @@ pub(crate) struct Prepared {
     /// Whether the module imports a call that can reach a directory (and so
     /// needs `/var/task` and `/tmp` mounted).
     pub(crate) uses_filesystem: bool,
+    /// Whether its stdio is served by `direct_stdio` (it was pre-linked
+    /// with that linker).
+    pub(crate) direct_stdio: bool,
 }
 
 impl std::fmt::Debug for PreparedFunction {
@@ -138,9 +141,11 @@ impl SandboxEngine {
         let (module, source) =
             self.artifacts
                 .load_or_compile(&self.engine, bundle.digest(), bundle.handler(), bundle.module())?;
-        let instance_pre = self.linker.instantiate_pre(&module).map_err(|e| Error::Link(format!("{e:#}")))?;
-        let base_env = base_env(&config);
         let uses_filesystem = module.imports().any(|import| reaches_directories(import.name()));
+        let direct_stdio = crate::direct_stdio::can_serve(&module, uses_filesystem);
+        let linker = if direct_stdio { &self.direct_stdio_linker } else { &self.linker };
+        let instance_pre = linker.instantiate_pre(&module).map_err(|e| Error::Link(format!("{e:#}")))?;
+        let base_env = base_env(&config);
         Ok(PreparedFunction {
             inner: Arc::new(Prepared {
                 config,
@@ -151,6 +156,7 @@ impl SandboxEngine {
                 instantiated: AtomicBool::new(false),
                 base_env,
                 uses_filesystem,
+                direct_stdio,
             }),
         })
     }

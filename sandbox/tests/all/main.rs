@@ -1,5 +1,6 @@
 //! The sandbox's integration tests, one binary with a module per area.
 
 mod bundle;
+mod direct_stdio;
 mod guests;
 mod invoke;
