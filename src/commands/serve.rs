@@ -55,6 +55,14 @@ pub struct ServeCommand {
     price_per_gb_second: f64,
 }
 
+/// Runs the server on `runtime` until it stops; anything still running past
+/// the grace period is then abandoned.
+fn serve_on(runtime: tokio::runtime::Runtime, command: ServeCommand) -> anyhow::Result<ExitCode> {
+    let result = runtime.block_on(command.serve());
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
 fn parse_account_id(text: &str) -> Result<String, String> {
     if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
         Ok(text.to_string())
@@ -69,16 +77,28 @@ impl ServeCommand {
         // default (measured on 2 cores: one thread each serves ~5% more
         // than two each, which contend with each other and with clients).
         let http_threads = self.http_threads.map_or_else(nimbus_scheduler::half_the_cores, |n| n as usize);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
+        if http_threads > 1 {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .worker_threads(http_threads)
+                .thread_name("nimbus-http")
+                .build()
+                .context("starting the async runtime")?;
+            return serve_on(runtime, self);
+        }
+        // One thread: Tokio's single-threaded scheduler, on a thread of its
+        // own, has no work-stealing to pay for.
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .worker_threads(http_threads)
-            .thread_name("nimbus-http")
+            .thread_name("nimbus-blocking")
             .build()
             .context("starting the async runtime")?;
-        let result = runtime.block_on(self.serve());
-        // Anything still running past the grace period is abandoned.
-        runtime.shutdown_timeout(Duration::from_secs(1));
-        result
+        std::thread::Builder::new()
+            .name("nimbus-http".into())
+            .spawn(move || serve_on(runtime, self))
+            .context("starting the HTTP thread")?
+            .join()
+            .map_err(|_| anyhow::anyhow!("the HTTP thread panicked"))?
     }
 
     fn scheduler_config(&self) -> SchedulerConfig {
