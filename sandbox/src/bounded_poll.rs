@@ -9,6 +9,7 @@
 //! subscriptions fire at once.
 
 use crate::invoke::{InvocationState, TimedOut};
+use crate::wasi_errno as errno;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wasmtime::{Caller, Extern, Linker};
 
@@ -17,10 +18,6 @@ const EVENT_SIZE: usize = 32;
 const TAG_CLOCK: u8 = 0;
 const CLOCK_REALTIME: u32 = 0;
 const SUBSCRIPTION_CLOCK_ABSTIME: u16 = 1;
-const ERRNO_SUCCESS: i32 = 0;
-const ERRNO_FAULT: i32 = 21;
-const ERRNO_INVAL: i32 = 28;
-const ERRNO_NOTSUP: i32 = 58;
 
 /// One subscription as the guest wrote it.
 struct Subscription {
@@ -46,18 +43,18 @@ fn poll_oneoff(
     events_written: i32,
 ) -> wasmtime::Result<i32> {
     let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
-        return Ok(ERRNO_FAULT);
+        return Ok(errno::FAULT);
     };
     let count = count as u32 as usize;
     if count == 0 {
-        return Ok(ERRNO_INVAL);
+        return Ok(errno::INVAL);
     }
     let (subscriptions, events, events_written) =
         (subscriptions as u32 as usize, events as u32 as usize, events_written as u32 as usize);
     let len = memory.data_size(&caller);
     let fits = |start: usize, size: usize| start.checked_add(size).is_some_and(|end| end <= len);
     if !fits(subscriptions, count * SUBSCRIPTION_SIZE) || !fits(events, count * EVENT_SIZE) || !fits(events_written, 4) {
-        return Ok(ERRNO_FAULT);
+        return Ok(errno::FAULT);
     }
     let parsed = {
         let data = memory.data(&caller);
@@ -66,7 +63,7 @@ fn poll_oneoff(
             let at = subscriptions + n * SUBSCRIPTION_SIZE;
             match parse(&data[at..at + SUBSCRIPTION_SIZE]) {
                 Ok(subscription) => parsed.push(subscription),
-                Err(errno) => return Ok(errno),
+                Err(code) => return Ok(code),
             }
         }
         parsed
@@ -92,7 +89,7 @@ fn poll_oneoff(
         event[10] = subscription.tag;
     }
     data[events_written..events_written + 4].copy_from_slice(&(fired.len() as u32).to_le_bytes());
-    Ok(ERRNO_SUCCESS)
+    Ok(errno::SUCCESS)
 }
 
 /// Reads one `subscription` (WASI preview 1 layout, 48 bytes).
@@ -114,11 +111,11 @@ fn parse(bytes: &[u8]) -> Result<Subscription, i32> {
             } else {
                 // An absolute time on another clock would need that clock's
                 // origin, which wasmtime-wasi keeps to itself.
-                return Err(ERRNO_NOTSUP);
+                return Err(errno::NOTSUP);
             };
             Ok(Subscription { userdata, tag, wait })
         }
         1 | 2 => Ok(Subscription { userdata, tag, wait: Duration::ZERO }),
-        _ => Err(ERRNO_INVAL),
+        _ => Err(errno::INVAL),
     }
 }

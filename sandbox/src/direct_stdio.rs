@@ -18,13 +18,12 @@
 
 use crate::invoke::InvocationState;
 use crate::output::{CappedOutput, Overflow, ResponseTooLarge};
+use crate::wasi_errno as errno;
 use wasmtime::{Caller, Extern, Linker, Memory, Module};
 
 const STDIN: i32 = 0;
 const STDOUT: i32 = 1;
 const STDERR: i32 = 2;
-const ERRNO_SUCCESS: i32 = 0;
-const ERRNO_BADF: i32 = 8;
 /// An `iovec`/`ciovec`: a 32-bit pointer and a 32-bit length.
 const IOVEC_SIZE: usize = 8;
 const IOVEC_ALIGN: usize = 4;
@@ -91,12 +90,9 @@ fn fd_read(
     iovs_len: i32,
     nread: i32,
 ) -> wasmtime::Result<i32> {
-    let memory = guest_memory(&mut caller, "fd_read")?;
-    let (data, state) = memory.data_and_store_mut(&mut caller);
-    let stdio = state.direct_stdio.as_mut().ok_or_else(not_direct)?;
-    let (at, len) = first_non_empty(data, "fd_read", iovs, iovs_len)?;
+    let (data, stdio, (at, len)) = enter(&mut caller, "fd_read", iovs, iovs_len)?;
     if fd != STDIN {
-        return Ok(ERRNO_BADF);
+        return Ok(errno::BADF);
     }
     let result = slice_at(data, "fd_read", nread, 4, 4)?;
     let available = &stdio.stdin[stdio.read..];
@@ -104,7 +100,7 @@ fn fd_read(
     data[at..at + n].copy_from_slice(&available[..n]);
     stdio.read += n;
     data[result..result + 4].copy_from_slice(&(n as u32).to_le_bytes());
-    Ok(ERRNO_SUCCESS)
+    Ok(errno::SUCCESS)
 }
 
 fn fd_write(
@@ -114,21 +110,33 @@ fn fd_write(
     iovs_len: i32,
     nwritten: i32,
 ) -> wasmtime::Result<i32> {
-    let memory = guest_memory(&mut caller, "fd_write")?;
-    let (data, state) = memory.data_and_store_mut(&mut caller);
-    let stdio = state.direct_stdio.as_ref().ok_or_else(not_direct)?;
-    let (at, len) = first_non_empty(data, "fd_write", iovs, iovs_len)?;
+    let (data, stdio, (at, len)) = enter(&mut caller, "fd_write", iovs, iovs_len)?;
     let output = match fd {
         STDOUT => &stdio.stdout,
         STDERR => &stdio.stderr,
-        _ => return Ok(ERRNO_BADF),
+        _ => return Ok(errno::BADF),
     };
     let result = slice_at(data, "fd_write", nwritten, 4, 4)?;
     if output.append(&data[at..at + len]) > 0 && output.overflow() == Overflow::Trap {
         return Err(wasmtime::Error::new(ResponseTooLarge));
     }
     data[result..result + 4].copy_from_slice(&(len as u32).to_le_bytes());
-    Ok(ERRNO_SUCCESS)
+    Ok(errno::SUCCESS)
+}
+
+/// What both calls start with: the guest's memory, the invocation's stdio
+/// and the first non-empty buffer of the iovec array (start, length).
+fn enter<'a>(
+    caller: &'a mut Caller<'_, InvocationState>,
+    call: &'static str,
+    iovs: i32,
+    iovs_len: i32,
+) -> wasmtime::Result<(&'a mut [u8], &'a mut DirectStdio, (usize, usize))> {
+    let memory = guest_memory(caller, call)?;
+    let (data, state) = memory.data_and_store_mut(caller);
+    let stdio = state.direct_stdio.as_mut().ok_or_else(not_direct)?;
+    let buffer = first_non_empty(data, call, iovs, iovs_len)?;
+    Ok((data, stdio, buffer))
 }
 
 /// A module linked for direct stdio invoked without it: a bug of ours.

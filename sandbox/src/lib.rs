@@ -43,6 +43,7 @@ mod outcome;
 mod output;
 mod prepared;
 mod scratch;
+mod wasi_errno;
 
 pub use artifact_cache::ArtifactSource;
 pub use bundle::{Bundle, BundleDigest, BundleError, BundleStore, build_bundle};
