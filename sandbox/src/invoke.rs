@@ -1,8 +1,8 @@
 //! One invocation: a fresh WASI context and instance, the event on stdin,
 //! the limits enforced, and the ending classified into an [`Outcome`].
 
-use crate::engine::SandboxEngine;
 use crate::direct_stdio::DirectStdio;
+use crate::engine::SandboxEngine;
 use crate::error::Error;
 use crate::memory_limit::{MemoryLimit, OutOfMemory};
 use crate::outcome::{InvocationMetrics, InvocationResult, Outcome};
