@@ -31,8 +31,8 @@
 
 mod artifact_cache;
 mod bounded_poll;
-mod direct_stdio;
 pub mod bundle;
+mod direct_stdio;
 mod engine;
 mod error;
 mod invoke;
