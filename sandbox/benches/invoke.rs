@@ -30,7 +30,8 @@ fn main() {
         Ok(wasm) => guests.push(("hello.c (wasi-libc)", wasm, HELLO_RESPONSE)),
         Err(why) => println!("hello.c not built ({why}); install clang lld wasi-libc libclang-rt-14-dev-wasm32"),
     }
-    let echo_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guests/echo.wat")).expect("echo.wat");
+    let echo_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guests/echo.wat")).expect("echo.wat");
     guests.push(("echo.wat", wat::parse_str(&echo_text).expect("echo.wat"), EVENT));
     // The same guest importing a call that can reach directories: it gets
     // /var/task and /tmp mounted, which a guest without such imports skips.
@@ -39,7 +40,11 @@ fn main() {
         "(module (import \"wasi_snapshot_preview1\" \"fd_prestat_get\" (func (param i32 i32) (result i32)))",
         1,
     );
-    guests.push(("echo.wat, mounting /var/task and /tmp", wat::parse_str(&with_mounts).expect("echo with mounts"), EVENT));
+    guests.push((
+        "echo.wat, mounting /var/task and /tmp",
+        wat::parse_str(&with_mounts).expect("echo with mounts"),
+        EVENT,
+    ));
 
     for (name, wasm, response) in guests {
         let bundle = Bundle::from_module(&wasm).expect("bundle");

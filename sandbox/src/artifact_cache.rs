@@ -35,11 +35,7 @@ impl ArtifactCache {
         // given build; a new build may change it, which only costs a compile.
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        Ok(Self {
-            dir,
-            fingerprint: format!("{:016x}", hasher.finish()),
-            compilations: AtomicU64::new(0),
-        })
+        Ok(Self { dir, fingerprint: format!("{:016x}", hasher.finish()), compilations: AtomicU64::new(0) })
     }
 
     pub(crate) fn compilations(&self) -> u64 {

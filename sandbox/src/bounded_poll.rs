@@ -53,7 +53,8 @@ fn poll_oneoff(
         (subscriptions as u32 as usize, events as u32 as usize, events_written as u32 as usize);
     let len = memory.data_size(&caller);
     let fits = |start: usize, size: usize| start.checked_add(size).is_some_and(|end| end <= len);
-    if !fits(subscriptions, count * SUBSCRIPTION_SIZE) || !fits(events, count * EVENT_SIZE) || !fits(events_written, 4) {
+    if !fits(subscriptions, count * SUBSCRIPTION_SIZE) || !fits(events, count * EVENT_SIZE) || !fits(events_written, 4)
+    {
         return Ok(errno::FAULT);
     }
     let parsed = {
@@ -79,8 +80,10 @@ fn poll_oneoff(
     if !wait.is_zero() {
         std::thread::sleep(wait);
     }
-    let fired: Vec<&Subscription> =
-        parsed.iter().filter(|s| if any_fd { s.tag != TAG_CLOCK || s.wait.is_zero() } else { s.wait <= wait }).collect();
+    let fired: Vec<&Subscription> = parsed
+        .iter()
+        .filter(|s| if any_fd { s.tag != TAG_CLOCK || s.wait.is_zero() } else { s.wait <= wait })
+        .collect();
     let data = memory.data_mut(&mut caller);
     for (n, subscription) in fired.iter().enumerate() {
         let event = &mut data[events + n * EVENT_SIZE..events + (n + 1) * EVENT_SIZE];

@@ -98,9 +98,7 @@ impl Bundle {
     /// The module's bytes.
     pub fn module(&self) -> &[u8] {
         // `read::parse` only builds a `Bundle` with a valid index.
-        self.files
-            .get(self.module_index)
-            .map_or(&[][..], |file| file.contents.as_slice())
+        self.files.get(self.module_index).map_or(&[][..], |file| file.contents.as_slice())
     }
 
     /// The manifest, or [`Manifest::default`] when the bundle has none.
@@ -147,9 +145,6 @@ impl fmt::Debug for Bundle {
 impl fmt::Debug for BundleFile {
     // Contents can be megabytes; their size is what helps when debugging.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BundleFile")
-            .field("path", &self.path)
-            .field("len", &self.contents.len())
-            .finish()
+        f.debug_struct("BundleFile").field("path", &self.path).field("len", &self.contents.len()).finish()
     }
 }

@@ -104,8 +104,11 @@ impl SandboxEngine {
                 .env("NIMBUS_DEADLINE_MS", deadline_ms.as_millis().to_string())
                 .allow_blocking_current_thread(true);
             if let Some(tmp_dir) = &tmp_dir {
-                wasi.preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?
-                    .preopened_dir(tmp_dir, "/tmp", FsPerms::ReadWrite)?;
+                wasi.preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?.preopened_dir(
+                    tmp_dir,
+                    "/tmp",
+                    FsPerms::ReadWrite,
+                )?;
             }
             Ok(wasi.build_p1())
         })();
@@ -154,10 +157,7 @@ impl SandboxEngine {
             .and_then(|start| start.call(&mut store, ()));
         let duration = start.elapsed();
 
-        let instructions = self
-            .config
-            .fuel_metering
-            .then(|| u64::MAX - store.get_fuel().unwrap_or(u64::MAX));
+        let instructions = self.config.fuel_metering.then(|| u64::MAX - store.get_fuel().unwrap_or(u64::MAX));
         let state = store.into_data();
         let memory_exceeded = state.memory.exceeded();
         let peak_memory_bytes = state.memory.peak_memory_bytes() as u64;
@@ -174,15 +174,18 @@ impl SandboxEngine {
             return Err(Error::InstanceLimitExceeded { pool_size: self.config.pool_size });
         }
 
-        let outcome = classify(ran, ClassifyContext {
-            response: stdout.take(),
-            response_overflowed: stdout.dropped() > 0,
-            memory_exceeded,
-            memory_mb: config.memory_mb,
-            timeout: config.timeout,
-            max_response_bytes: limits.max_response_bytes,
-            max_tmp_bytes: limits.max_tmp_bytes,
-        });
+        let outcome = classify(
+            ran,
+            ClassifyContext {
+                response: stdout.take(),
+                response_overflowed: stdout.dropped() > 0,
+                memory_exceeded,
+                memory_mb: config.memory_mb,
+                timeout: config.timeout,
+                max_response_bytes: limits.max_response_bytes,
+                max_tmp_bytes: limits.max_tmp_bytes,
+            },
+        );
         Ok(InvocationResult {
             outcome,
             log: finish_log(&stderr, limits.max_log_bytes),

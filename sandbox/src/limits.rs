@@ -46,11 +46,7 @@ pub struct InvocationLimits {
 
 impl Default for InvocationLimits {
     fn default() -> Self {
-        Self {
-            max_response_bytes: MAX_SYNC_PAYLOAD_BYTES,
-            max_log_bytes: MIB as usize,
-            max_tmp_bytes: 512 * MIB,
-        }
+        Self { max_response_bytes: MAX_SYNC_PAYLOAD_BYTES, max_log_bytes: MIB as usize, max_tmp_bytes: 512 * MIB }
     }
 }
 

@@ -59,8 +59,7 @@ pub enum ManifestError {
 impl Manifest {
     /// Parses and validates the text of a `nimbus.toml`.
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
-        let manifest: Manifest =
-            toml::from_str(text).map_err(|err| ManifestError::Syntax(one_line(text, &err)))?;
+        let manifest: Manifest = toml::from_str(text).map_err(|err| ManifestError::Syntax(one_line(text, &err)))?;
         manifest.validate()?;
         Ok(manifest)
     }
@@ -70,30 +69,16 @@ impl Manifest {
         check_range("timeout_s", self.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S)?;
         // The WASI environment is a list of `KEY=VALUE` C strings: these
         // characters would change which variable the guest sees.
-        if let Some(key) = self
-            .env
-            .keys()
-            .find(|key| key.is_empty() || key.contains(['=', '\0']))
-        {
+        if let Some(key) = self.env.keys().find(|key| key.is_empty() || key.contains(['=', '\0'])) {
             return Err(ManifestError::BadEnvKey(key.clone()));
         }
         Ok(())
     }
 }
 
-fn check_range(
-    field: &'static str,
-    value: Option<u32>,
-    min: u32,
-    max: u32,
-) -> Result<(), ManifestError> {
+fn check_range(field: &'static str, value: Option<u32>, min: u32, max: u32) -> Result<(), ManifestError> {
     match value {
-        Some(value) if !(min..=max).contains(&value) => Err(ManifestError::OutOfRange {
-            field,
-            value,
-            min,
-            max,
-        }),
+        Some(value) if !(min..=max).contains(&value) => Err(ManifestError::OutOfRange { field, value, min, max }),
         _ => Ok(()),
     }
 }
@@ -104,9 +89,7 @@ fn one_line(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().replace('\n', " ");
     match err.span() {
         Some(span) => {
-            let line = text
-                .get(..span.start)
-                .map_or(1, |before| before.matches('\n').count() + 1);
+            let line = text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1);
             format!("line {line}: {message}")
         }
         None => message,
@@ -137,19 +120,11 @@ mod tests {
         assert!(Manifest::parse("memory_mb = 10240\ntimeout_s = 1").is_ok());
         assert_eq!(
             Manifest::parse("timeout_s = 0"),
-            Err(ManifestError::OutOfRange {
-                field: "timeout_s",
-                value: 0,
-                min: 1,
-                max: 900
-            })
+            Err(ManifestError::OutOfRange { field: "timeout_s", value: 0, min: 1, max: 900 })
         );
         assert!(matches!(
             Manifest::parse("memory_mb = 10241"),
-            Err(ManifestError::OutOfRange {
-                field: "memory_mb",
-                ..
-            })
+            Err(ManifestError::OutOfRange { field: "memory_mb", .. })
         ));
     }
 
@@ -157,18 +132,12 @@ mod tests {
     fn env_keys_are_checked() {
         for bad in ["\"\" = \"x\"", "\"A=B\" = \"x\"", "\"A\\u0000\" = \"x\""] {
             let text = format!("[env]\n{bad}\n");
-            assert!(
-                matches!(Manifest::parse(&text), Err(ManifestError::BadEnvKey(_))),
-                "{text}"
-            );
+            assert!(matches!(Manifest::parse(&text), Err(ManifestError::BadEnvKey(_))), "{text}");
         }
     }
 
     #[test]
     fn wrong_type_is_a_syntax_error() {
-        assert!(matches!(
-            Manifest::parse("memory_mb = \"big\""),
-            Err(ManifestError::Syntax(_))
-        ));
+        assert!(matches!(Manifest::parse("memory_mb = \"big\""), Err(ManifestError::Syntax(_))));
     }
 }

@@ -34,13 +34,7 @@ pub(crate) struct MemoryLimit {
 
 impl MemoryLimit {
     pub(crate) fn new(limit_bytes: usize) -> Self {
-        Self {
-            limit_bytes,
-            memory_bytes: 0,
-            table_bytes: 0,
-            peak_memory_bytes: 0,
-            exceeded: false,
-        }
+        Self { limit_bytes, memory_bytes: 0, table_bytes: 0, peak_memory_bytes: 0, exceeded: false }
     }
 
     /// Largest linear memory the guest had.
@@ -56,9 +50,7 @@ impl MemoryLimit {
     fn admit(&mut self, memory_bytes: usize, table_bytes: usize) -> wasmtime::Result<bool> {
         if memory_bytes.saturating_add(table_bytes) > self.limit_bytes {
             self.exceeded = true;
-            return Err(wasmtime::Error::new(OutOfMemory {
-                limit_bytes: self.limit_bytes,
-            }));
+            return Err(wasmtime::Error::new(OutOfMemory { limit_bytes: self.limit_bytes }));
         }
         self.memory_bytes = memory_bytes;
         self.table_bytes = table_bytes;
@@ -68,12 +60,7 @@ impl MemoryLimit {
 }
 
 impl ResourceLimiter for MemoryLimit {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         if maximum.is_some_and(|max| desired > max) {
             // The module's own declared maximum: plain wasm semantics (-1).
             return Ok(false);
@@ -82,12 +69,7 @@ impl ResourceLimiter for MemoryLimit {
         self.admit(others.saturating_add(desired), self.table_bytes)
     }
 
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         if maximum.is_some_and(|max| desired > max) {
             return Ok(false);
         }

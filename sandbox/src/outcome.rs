@@ -182,10 +182,7 @@ mod tests {
 
     #[test]
     fn error_json_carries_type_and_message() {
-        let outcome = Outcome::FunctionError {
-            error_type: "Bad".into(),
-            error_message: "no \"quotes\" lost".into(),
-        };
+        let outcome = Outcome::FunctionError { error_type: "Bad".into(), error_message: "no \"quotes\" lost".into() };
         let json: serde_json::Value = serde_json::from_str(&outcome.error_json().unwrap()).unwrap();
         assert_eq!(json["errorType"], "Bad");
         assert_eq!(json["errorMessage"], "no \"quotes\" lost");

@@ -51,11 +51,7 @@ pub(crate) struct CappedOutput {
 
 impl CappedOutput {
     pub(crate) fn new(capacity: usize, overflow: Overflow) -> Self {
-        Self {
-            capacity,
-            overflow,
-            buffer: Arc::default(),
-        }
+        Self { capacity, overflow, buffer: Arc::default() }
     }
 
     fn lock(&self) -> MutexGuard<'_, Buffer> {

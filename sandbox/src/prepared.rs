@@ -139,8 +139,7 @@ impl SandboxEngine {
         config.validate()?;
         let files_dir = self.bundles.materialize(bundle)?;
         let (module, source) =
-            self.artifacts
-                .load_or_compile(&self.engine, bundle.digest(), bundle.handler(), bundle.module())?;
+            self.artifacts.load_or_compile(&self.engine, bundle.digest(), bundle.handler(), bundle.module())?;
         let uses_filesystem = module.imports().any(|import| reaches_directories(import.name()));
         let direct_stdio = crate::direct_stdio::can_serve(&module, uses_filesystem);
         let linker = if direct_stdio { &self.direct_stdio_linker } else { &self.linker };

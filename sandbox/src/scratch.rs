@@ -66,9 +66,8 @@ impl ScratchPool {
         std::fs::create_dir_all(&root)?;
         let shared = Arc::new(Shared::default());
         let cleaner = Arc::clone(&shared);
-        let cleaner = std::thread::Builder::new()
-            .name("nimbus-scratch-cleaner".into())
-            .spawn(move || clean_forever(&cleaner))?;
+        let cleaner =
+            std::thread::Builder::new().name("nimbus-scratch-cleaner".into()).spawn(move || clean_forever(&cleaner))?;
         let pool = Self { root, next: AtomicU64::new(0), shared, cleaner: Some(cleaner) };
         for _ in 0..PREPARED {
             let dir = pool.create()?;

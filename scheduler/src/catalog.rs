@@ -6,8 +6,7 @@
 use crate::concurrency::FunctionConcurrency;
 use crate::metrics::FunctionMetrics;
 use crate::model::{
-    AliasConfiguration, AliasRoutingConfiguration, Environment, EphemeralStorage, FunctionConfiguration,
-    TracingConfig,
+    AliasConfiguration, AliasRoutingConfiguration, Environment, EphemeralStorage, FunctionConfiguration, TracingConfig,
 };
 use crate::names::{ArnScope, LATEST};
 use nimbus_sandbox::PreparedFunction;
@@ -47,11 +46,8 @@ impl VersionRecord {
     }
 
     pub(crate) fn configuration(&self, scope: &ArnScope, name: &str, version: &str) -> FunctionConfiguration {
-        let function_arn = if version == LATEST {
-            scope.function_arn(name)
-        } else {
-            scope.qualified_arn(name, version)
-        };
+        let function_arn =
+            if version == LATEST { scope.function_arn(name) } else { scope.qualified_arn(name, version) };
         FunctionConfiguration {
             function_name: name.to_string(),
             function_arn,
@@ -178,10 +174,7 @@ impl Catalog {
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Lambda's `LastModified` format: `2026-11-28T10:00:00.000+0000`.

@@ -58,19 +58,12 @@ impl Drop for Permit {
 
 /// Increments `counter` if it stays within `limit`.
 fn try_take(counter: &AtomicU32, limit: u32) -> bool {
-    counter
-        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1))
-        .is_ok()
+    counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1)).is_ok()
 }
 
 impl AccountConcurrency {
     pub(crate) fn new(limit: u32) -> Self {
-        Self {
-            limit,
-            reserved_total: AtomicU32::new(0),
-            unreserved_in_use: Arc::default(),
-            in_use: Arc::default(),
-        }
+        Self { limit, reserved_total: AtomicU32::new(0), unreserved_in_use: Arc::default(), in_use: Arc::default() }
     }
 
     pub(crate) fn limit(&self) -> u32 {

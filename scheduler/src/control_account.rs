@@ -18,7 +18,8 @@ impl State {
         if reserved < 0 {
             return Err(Error::range(reserved, "reservedConcurrentExecutions", 0, i64::from(u32::MAX)));
         }
-        let reserved = u32::try_from(reserved).map_err(|_| Error::range(reserved, "reservedConcurrentExecutions", 0, i64::from(u32::MAX)))?;
+        let reserved = u32::try_from(reserved)
+            .map_err(|_| Error::range(reserved, "reservedConcurrentExecutions", 0, i64::from(u32::MAX)))?;
         let catalog = self.write();
         let entry = resolve::function(&catalog, scope, &name)?;
         let previous = entry.concurrency.reserved();

@@ -91,7 +91,12 @@ impl State {
         Ok(record.configuration(scope, &name, &alias))
     }
 
-    pub(crate) fn update_alias(&self, function: &str, alias: &str, request: UpdateAliasRequest) -> Result<AliasConfiguration> {
+    pub(crate) fn update_alias(
+        &self,
+        function: &str,
+        alias: &str,
+        request: UpdateAliasRequest,
+    ) -> Result<AliasConfiguration> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let alias = parse_alias_name(alias)?;

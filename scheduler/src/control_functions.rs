@@ -141,7 +141,11 @@ impl State {
         })
     }
 
-    pub(crate) fn list_functions(&self, marker: Option<&str>, max_items: Option<i64>) -> Result<Page<FunctionConfiguration>> {
+    pub(crate) fn list_functions(
+        &self,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> Result<Page<FunctionConfiguration>> {
         let size = page_size(max_items)?;
         let catalog = self.read();
         let after = |name: &&String| marker.is_none_or(|m| name.as_str() > m);

@@ -41,7 +41,11 @@ impl State {
         Ok(published)
     }
 
-    pub(crate) fn publish_version(&self, function: &str, request: PublishVersionRequest) -> Result<FunctionConfiguration> {
+    pub(crate) fn publish_version(
+        &self,
+        function: &str,
+        request: PublishVersionRequest,
+    ) -> Result<FunctionConfiguration> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let description = request.description.as_deref().map(validate::description).transpose()?;

@@ -22,7 +22,13 @@ pub(crate) fn body(request_id: &str, result: &InvocationResult) -> String {
 }
 
 /// The whole log around `body`.
-pub(crate) fn framed(request_id: &str, version: &str, body: &str, metrics: &InvocationMetrics, memory_mb: u32) -> String {
+pub(crate) fn framed(
+    request_id: &str,
+    version: &str,
+    body: &str,
+    metrics: &InvocationMetrics,
+    memory_mb: u32,
+) -> String {
     format!(
         "START RequestId: {request_id} Version: {version}\n{body}END RequestId: {request_id}\n{}\n",
         metrics.report_line(request_id, memory_mb)

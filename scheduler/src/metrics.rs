@@ -34,8 +34,9 @@ impl Metrics {
         )
         .expect("valid metric");
         let duration = HistogramVec::new(
-            HistogramOpts::new("nimbus_invocation_duration_seconds", "Time spent running the function")
-                .buckets(vec![0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0]),
+            HistogramOpts::new("nimbus_invocation_duration_seconds", "Time spent running the function").buckets(vec![
+                0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0,
+            ]),
             &["function"],
         )
         .expect("valid metric");
@@ -44,7 +45,8 @@ impl Metrics {
             &["function"],
         )
         .expect("valid metric");
-        let concurrent = IntGauge::new("nimbus_concurrent_executions", "Invocations running now").expect("valid metric");
+        let concurrent =
+            IntGauge::new("nimbus_concurrent_executions", "Invocations running now").expect("valid metric");
         let cold_starts = IntCounterVec::new(
             Opts::new("nimbus_cold_starts_total", "First instantiations of a version in this process"),
             &["function"],

@@ -54,11 +54,8 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
     }
     let scope = &state.config.scope;
     let fref = FunctionRef::parse(&request.function, request.qualifier.as_deref())?;
-    let request_uuid = request
-        .request_id
-        .as_deref()
-        .and_then(|id| uuid::Uuid::parse_str(id).ok())
-        .unwrap_or_else(uuid::Uuid::new_v4);
+    let request_uuid =
+        request.request_id.as_deref().and_then(|id| uuid::Uuid::parse_str(id).ok()).unwrap_or_else(uuid::Uuid::new_v4);
     let request_id = request_uuid.to_string();
     let (version, concurrency) = {
         let catalog = state.read();
@@ -83,7 +80,8 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
         state.metrics.throttles.with_label_values(&[&fref.name]).inc();
     })?;
     version.touch();
-    let span = tracing::info_span!("sandbox.run", request_id = %request_id, function = %fref.name, version = %version.version);
+    let span =
+        tracing::info_span!("sandbox.run", request_id = %request_id, function = %fref.name, version = %version.version);
     let (reply, answer) = tokio::sync::oneshot::channel::<Result<Finished>>();
     let job_state = Arc::clone(state);
     let job_version = Arc::clone(&version);
@@ -131,19 +129,22 @@ struct Finished {
 }
 
 /// Runs one invocation on this (sandbox) thread.
-fn run(state: &State, name: &str, version: &VersionEntry, request_id: &str, event: Vec<u8>) -> Result<InvocationResult> {
+fn run(
+    state: &State,
+    name: &str,
+    version: &VersionEntry,
+    request_id: &str,
+    event: Vec<u8>,
+) -> Result<InvocationResult> {
     let prepared = warm_pool::warm(&state.engine, &state.store, name, version)?;
-    state
-        .engine
-        .invoke(&prepared, Invocation { request_id: request_id.to_string(), event })
-        .map_err(|e| match e {
-            nimbus_sandbox::Error::InstanceLimitExceeded { .. } => Error::TooManyRequests {
-                reason: ThrottleReason::ConcurrentInvocationLimitExceeded,
-                message: "Rate Exceeded.".into(),
-                retry_after_s: 1,
-            },
-            other => Error::service("running the function", other),
-        })
+    state.engine.invoke(&prepared, Invocation { request_id: request_id.to_string(), event }).map_err(|e| match e {
+        nimbus_sandbox::Error::InstanceLimitExceeded { .. } => Error::TooManyRequests {
+            reason: ThrottleReason::ConcurrentInvocationLimitExceeded,
+            message: "Rate Exceeded.".into(),
+            retry_after_s: 1,
+        },
+        other => Error::service("running the function", other),
+    })
 }
 
 fn usage_record(

@@ -20,7 +20,11 @@ pub(crate) fn function<'a>(catalog: &'a Catalog, scope: &ArnScope, name: &str) -
 }
 
 /// The function named, for changing, or 404.
-pub(crate) fn function_mut<'a>(catalog: &'a mut Catalog, scope: &ArnScope, name: &str) -> Result<&'a mut FunctionEntry> {
+pub(crate) fn function_mut<'a>(
+    catalog: &'a mut Catalog,
+    scope: &ArnScope,
+    name: &str,
+) -> Result<&'a mut FunctionEntry> {
     catalog.functions.get_mut(name).ok_or_else(|| function_not_found(scope, name, None))
 }
 

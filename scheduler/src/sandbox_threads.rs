@@ -41,9 +41,7 @@ impl SandboxThreads {
     /// Hands `job` to a sandbox thread; it answers through whatever channel
     /// it carries.
     pub(crate) fn submit(&self, job: impl FnOnce() + Send + 'static) -> Result<()> {
-        self.jobs
-            .send(Box::new(job))
-            .map_err(|_| Error::Service("the sandbox threads have stopped".into()))
+        self.jobs.send(Box::new(job)).map_err(|_| Error::Service("the sandbox threads have stopped".into()))
     }
 }
 

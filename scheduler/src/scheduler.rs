@@ -91,7 +91,11 @@ impl Scheduler {
     }
 
     /// ListFunctions ($LATEST of each, by name; `max_items` default and max 50).
-    pub async fn list_functions(&self, marker: Option<&str>, max_items: Option<i64>) -> Result<Page<FunctionConfiguration>> {
+    pub async fn list_functions(
+        &self,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> Result<Page<FunctionConfiguration>> {
         let marker = marker.map(str::to_string);
         self.blocking(move |s| s.list_functions(marker.as_deref(), max_items)).await
     }
@@ -123,7 +127,11 @@ impl Scheduler {
     }
 
     /// PublishVersion.
-    pub async fn publish_version(&self, function: &str, request: PublishVersionRequest) -> Result<FunctionConfiguration> {
+    pub async fn publish_version(
+        &self,
+        function: &str,
+        request: PublishVersionRequest,
+    ) -> Result<FunctionConfiguration> {
         let function = function.to_string();
         self.blocking(move |s| s.publish_version(&function, request)).await
     }
@@ -152,7 +160,12 @@ impl Scheduler {
     }
 
     /// UpdateAlias.
-    pub async fn update_alias(&self, function: &str, name: &str, request: UpdateAliasRequest) -> Result<AliasConfiguration> {
+    pub async fn update_alias(
+        &self,
+        function: &str,
+        name: &str,
+        request: UpdateAliasRequest,
+    ) -> Result<AliasConfiguration> {
         let (function, name) = (function.to_string(), name.to_string());
         self.blocking(move |s| s.update_alias(&function, &name, request)).await
     }

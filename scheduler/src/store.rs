@@ -85,14 +85,19 @@ impl Store {
     pub(crate) fn load(&self) -> Result<Vec<StoredFunction>> {
         let connection = self.lock();
         let mut functions = Vec::new();
-        let mut statement = connection.prepare("SELECT name, next_version, reserved_concurrency FROM functions ORDER BY name")?;
+        let mut statement =
+            connection.prepare("SELECT name, next_version, reserved_concurrency FROM functions ORDER BY name")?;
         let rows = statement.query_map([], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Option<i64>>(2)?))
         })?;
         for row in rows {
             let (name, next_version, reserved) = row?;
             functions.push(StoredFunction {
-                versions: query_records(&connection, "SELECT version, record FROM versions WHERE function = ?1", &name)?,
+                versions: query_records(
+                    &connection,
+                    "SELECT version, record FROM versions WHERE function = ?1",
+                    &name,
+                )?,
                 aliases: query_records(&connection, "SELECT name, record FROM aliases WHERE function = ?1", &name)?,
                 name,
                 next_version: next_version.max(1) as u64,

@@ -2,19 +2,17 @@
 
 use crate::error::Result;
 use crate::log_frame;
-use nimbus_sandbox::InvocationMetrics;
 use crate::state::State;
 use crate::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
 use chrono::{DateTime, SecondsFormat, Utc};
+use nimbus_sandbox::InvocationMetrics;
 use rusqlite::params;
 
 /// Most logs one call returns.
 pub(crate) const MAX_LOGS: usize = 1000;
 
 fn rfc3339_of_ms(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 impl State {

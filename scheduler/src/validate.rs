@@ -76,7 +76,8 @@ pub(crate) fn environment(variables: &BTreeMap<String, String>) -> Result<BTreeM
     let reserved: Vec<&str> = variables
         .keys()
         .filter(|key| {
-            RESERVED_ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) || RESERVED_ENV_NAMES.contains(&key.as_str())
+            RESERVED_ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix))
+                || RESERVED_ENV_NAMES.contains(&key.as_str())
         })
         .map(String::as_str)
         .collect();
@@ -113,7 +114,8 @@ pub(crate) fn zip_file(zip_file: Option<&str>, s3_bucket: Option<&str>, image_ur
             "Nimbus accepts code only as a zip file (Code.ZipFile); S3 and container images are not supported.".into(),
         ));
     }
-    let encoded = zip_file.ok_or_else(|| Error::InvalidParameter("Please provide a source for function code.".into()))?;
+    let encoded =
+        zip_file.ok_or_else(|| Error::InvalidParameter("Please provide a source for function code.".into()))?;
     base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|e| Error::InvalidParameter(format!("{UNZIP_PREFIX} ZipFile is not valid base64: {e}")))

@@ -27,12 +27,10 @@ pub(crate) fn prepare(
     version: &str,
     record: &VersionRecord,
 ) -> Result<PreparedFunction> {
-    engine
-        .prepare(bundle, function_config(name, version, record))
-        .map_err(|e| match e {
-            nimbus_sandbox::Error::Compile(_) | nimbus_sandbox::Error::Link(_) => Error::InvalidParameter(e.to_string()),
-            other => Error::service("preparing the function", other),
-        })
+    engine.prepare(bundle, function_config(name, version, record)).map_err(|e| match e {
+        nimbus_sandbox::Error::Compile(_) | nimbus_sandbox::Error::Link(_) => Error::InvalidParameter(e.to_string()),
+        other => Error::service("preparing the function", other),
+    })
 }
 
 /// The version's prepared function, preparing it again from the stored zip

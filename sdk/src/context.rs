@@ -36,22 +36,12 @@ impl Context {
     /// Builds the context from any variable lookup (the environment, a map
     /// in a test).
     fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Self {
-        let text = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|name| var(name).filter(|value| !value.is_empty()))
-        };
-        let number = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|name| var(name)?.trim().parse::<u64>().ok())
-        };
+        let text = |names: &[&str]| names.iter().find_map(|name| var(name).filter(|value| !value.is_empty()));
+        let number = |names: &[&str]| names.iter().find_map(|name| var(name)?.trim().parse::<u64>().ok());
         Context {
             request_id: text(&["NIMBUS_REQUEST_ID"]).unwrap_or_default(),
-            function_name: text(&["NIMBUS_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_NAME"])
-                .unwrap_or_default(),
-            function_version: text(&["NIMBUS_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_VERSION"])
-                .unwrap_or_default(),
+            function_name: text(&["NIMBUS_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_NAME"]).unwrap_or_default(),
+            function_version: text(&["NIMBUS_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_VERSION"]).unwrap_or_default(),
             memory_mb: number(&["NIMBUS_MEMORY_MB", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"])
                 .and_then(|mb| u32::try_from(mb).ok())
                 .unwrap_or(0),
@@ -79,10 +69,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn parse(vars: &[(&str, &str)]) -> Context {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Context::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -102,14 +89,8 @@ mod tests {
         let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_003_000);
         assert_eq!(context.deadline, Some(deadline));
         let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_001_500);
-        assert_eq!(
-            context.remaining_time_at(now),
-            Some(Duration::from_millis(1500))
-        );
-        assert_eq!(
-            context.remaining_time_at(deadline + Duration::from_secs(1)),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(context.remaining_time_at(now), Some(Duration::from_millis(1500)));
+        assert_eq!(context.remaining_time_at(deadline + Duration::from_secs(1)), Some(Duration::ZERO));
     }
 
     #[test]

@@ -44,10 +44,7 @@ impl Error {
     /// assert_eq!(error.error_type(), "InvalidOrder");
     /// ```
     pub fn new(error_type: impl Into<String>, message: impl Into<String>) -> Self {
-        Error {
-            error_type: error_type.into(),
-            message: message.into(),
-        }
+        Error { error_type: error_type.into(), message: message.into() }
     }
 
     /// An error with only a message; its type is [`Error::DEFAULT_TYPE`].
@@ -73,8 +70,7 @@ impl Error {
     /// assert_eq!(error.to_json(), r#"{"errorMessage":"no","errorType":"Bad"}"#);
     /// ```
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "errorMessage": self.message, "errorType": self.error_type })
-            .to_string()
+        serde_json::json!({ "errorMessage": self.message, "errorType": self.error_type }).to_string()
     }
 }
 
@@ -117,10 +113,7 @@ mod tests {
     #[test]
     fn json_escapes_and_orders_fields_like_lambda() {
         let json = Error::from(Custom).to_json();
-        assert_eq!(
-            json,
-            r#"{"errorMessage":"custom \"failure\"","errorType":"nimbus_sdk::error::tests::Custom"}"#
-        );
+        assert_eq!(json, r#"{"errorMessage":"custom \"failure\"","errorType":"nimbus_sdk::error::tests::Custom"}"#);
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed["errorMessage"], "custom \"failure\"");
     }

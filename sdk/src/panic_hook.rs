@@ -41,10 +41,7 @@ mod tests {
     #[test]
     fn literal_and_formatted_messages_are_kept() {
         assert_eq!(panic_error(&"boom").message(), "boom");
-        assert_eq!(
-            panic_error(&format!("index {} out of range", 7)).message(),
-            "index 7 out of range"
-        );
+        assert_eq!(panic_error(&format!("index {} out of range", 7)).message(), "index 7 out of range");
         assert_eq!(panic_error(&42_u8).message(), "the handler panicked");
         assert_eq!(panic_error(&"x").error_type(), PANIC_ERROR);
     }

@@ -44,31 +44,17 @@ pub trait IntoResponse {
 
 impl<T: DeserializeOwned> FromEvent for T {
     fn from_event(bytes: Vec<u8>) -> Result<Self, Error> {
-        let json: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &bytes
-        };
+        let json: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { &bytes };
         serde_json::from_slice(json).map_err(|error| {
-            Error::new(
-                UNMARSHAL_ERROR,
-                format!(
-                    "the event is not a valid {}: {error}",
-                    std::any::type_name::<T>()
-                ),
-            )
+            Error::new(UNMARSHAL_ERROR, format!("the event is not a valid {}: {error}", std::any::type_name::<T>()))
         })
     }
 }
 
 impl<T: Serialize> IntoResponse for T {
     fn into_response(self) -> Result<Vec<u8>, Error> {
-        serde_json::to_vec(&self).map_err(|error| {
-            Error::new(
-                MARSHAL_ERROR,
-                format!("cannot serialize the response: {error}"),
-            )
-        })
+        serde_json::to_vec(&self)
+            .map_err(|error| Error::new(MARSHAL_ERROR, format!("cannot serialize the response: {error}")))
     }
 }
 
@@ -101,11 +87,7 @@ mod tests {
         let error = Greeting::from_event(br#"{"name":1}"#.to_vec()).unwrap_err();
         assert_eq!(error.error_type(), UNMARSHAL_ERROR);
         assert!(error.message().contains("Greeting"), "{}", error.message());
-        assert!(
-            error.message().contains("invalid type"),
-            "{}",
-            error.message()
-        );
+        assert!(error.message().contains("invalid type"), "{}", error.message());
     }
 
     #[test]

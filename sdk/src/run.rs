@@ -46,10 +46,7 @@ where
     let mut event = Vec::new();
     let result = match std::io::stdin().lock().read_to_end(&mut event) {
         Ok(_) => invoke(handler, event, Context::from_env()),
-        Err(error) => Err(Error::new(
-            "Runtime.StdinError",
-            format!("cannot read the event: {error}"),
-        )),
+        Err(error) => Err(Error::new("Runtime.StdinError", format!("cannot read the event: {error}"))),
     };
     match result.and_then(|response| write_stdout(&response)) {
         Ok(()) => {}
@@ -102,10 +99,7 @@ mod tests {
 
     #[test]
     fn success_serializes_the_response() {
-        let context = Context {
-            memory_mb: 128,
-            ..Context::default()
-        };
+        let context = Context { memory_mb: 128, ..Context::default() };
         let response = invoke(total, br#"{"quantity":2}"#.to_vec(), context).unwrap();
         assert_eq!(response, br#"{"memory":128,"total":6}"#);
     }
@@ -113,10 +107,7 @@ mod tests {
     #[test]
     fn handler_errors_come_back_unchanged() {
         let error = invoke(total, br#"{"quantity":0}"#.to_vec(), Context::default()).unwrap_err();
-        assert_eq!(
-            error.to_json(),
-            r#"{"errorMessage":"quantity must be positive","errorType":"InvalidOrder"}"#
-        );
+        assert_eq!(error.to_json(), r#"{"errorMessage":"quantity must be positive","errorType":"InvalidOrder"}"#);
     }
 
     #[test]
@@ -128,12 +119,7 @@ mod tests {
     #[test]
     fn closures_and_raw_bytes_work_too() {
         let suffix = b"!".to_vec();
-        let echo = move |event: Raw, _: Context| -> Result<Raw, Error> {
-            Ok(Raw([event.0, suffix].concat()))
-        };
-        assert_eq!(
-            invoke(echo, b"hi".to_vec(), Context::default()).unwrap(),
-            b"hi!"
-        );
+        let echo = move |event: Raw, _: Context| -> Result<Raw, Error> { Ok(Raw([event.0, suffix].concat())) };
+        assert_eq!(invoke(echo, b"hi".to_vec(), Context::default()).unwrap(), b"hi!");
     }
 }

@@ -25,19 +25,10 @@ fn invoke(event: &str) -> (String, String, i32) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(event.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(event.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
-    (
-        text(output.stdout),
-        text(output.stderr),
-        output.status.code().unwrap_or(-1),
-    )
+    (text(output.stdout), text(output.stderr), output.status.code().unwrap_or(-1))
 }
 
 fn main() {
@@ -47,22 +38,12 @@ fn main() {
     let mut passed = 0;
     let mut check = |name: &str, event: &str, stdout: &str, status: i32, log: &str| {
         let (out, err, code) = invoke(event);
-        assert_eq!(
-            (out.as_str(), code),
-            (stdout, status),
-            "{name}: stderr was {err}"
-        );
+        assert_eq!((out.as_str(), code), (stdout, status), "{name}: stderr was {err}");
         assert!(err.contains(log), "{name}: stderr lacks {log:?}: {err}");
         println!("test process::{name} ... ok");
         passed += 1;
     };
-    check(
-        "success_returns_from_main",
-        r#"{"name":"x"}"#,
-        r#"{"message":"Hello, x!"}"#,
-        0,
-        "",
-    );
+    check("success_returns_from_main", r#"{"name":"x"}"#, r#"{"message":"Hello, x!"}"#, 0, "");
     check(
         "handler_error_is_json_and_exit_1",
         r#"{"name":""}"#,

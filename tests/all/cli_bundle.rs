@@ -52,11 +52,7 @@ fn a_manifest_with_an_unknown_key_is_refused_by_name() {
     let manifest = data.path().join("nimbus.toml");
     std::fs::write(&manifest, "memory_mb = 256\nmemroy = 1\n").unwrap();
     let zip = data.path().join("out.zip");
-    let ran = nimbus(
-        data.path(),
-        &["bundle", arg(&guest("echo")), "--manifest", arg(&manifest), "-o", arg(&zip)],
-        b"",
-    );
+    let ran = nimbus(data.path(), &["bundle", arg(&guest("echo")), "--manifest", arg(&manifest), "-o", arg(&zip)], b"");
     assert_one_line_error(&ran);
     assert!(ran.stderr.contains("memroy"), "{}", ran.stderr);
     assert!(!zip.exists());

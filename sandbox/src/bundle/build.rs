@@ -19,22 +19,14 @@ use crate::limits::BundleLimits;
 /// `include` are refused, and so is an included file at the module's path,
 /// or at the manifest's when `manifest` is given. Entries carry a fixed
 /// timestamp, so the same inputs give the same digest.
-pub fn build_bundle(
-    module: &[u8],
-    manifest: Option<&str>,
-    include: Option<&Path>,
-) -> Result<Vec<u8>, BundleError> {
+pub fn build_bundle(module: &[u8], manifest: Option<&str>, include: Option<&Path>) -> Result<Vec<u8>, BundleError> {
     let zip = write_zip(module, manifest, include)?;
     Bundle::parse(&zip, DEFAULT_HANDLER, &BundleLimits::default())?;
     Ok(zip)
 }
 
 /// The zip of [`build_bundle`], not yet parsed.
-pub(super) fn write_zip(
-    module: &[u8],
-    manifest: Option<&str>,
-    include: Option<&Path>,
-) -> Result<Vec<u8>, BundleError> {
+pub(super) fn write_zip(module: &[u8], manifest: Option<&str>, include: Option<&Path>) -> Result<Vec<u8>, BundleError> {
     let mut writer = BundleWriter::new();
     writer.file(DEFAULT_HANDLER, module)?;
     if let Some(manifest) = manifest {
@@ -52,30 +44,19 @@ pub(super) fn write_zip(
 
 /// Adds every file under `root`, walking directories in name order so that
 /// the zip (and its digest) depends only on the tree's contents.
-fn include_tree(
-    writer: &mut BundleWriter,
-    root: &Path,
-    reserved: &[&'static str],
-) -> Result<(), BundleError> {
+fn include_tree(writer: &mut BundleWriter, root: &Path, reserved: &[&'static str]) -> Result<(), BundleError> {
     if !fs::metadata(root)?.is_dir() {
-        return Err(BundleError::IncludeUnsupported {
-            path: root.to_owned(),
-            reason: "not a directory",
-        });
+        return Err(BundleError::IncludeUnsupported { path: root.to_owned(), reason: "not a directory" });
     }
     let mut pending: Vec<(PathBuf, String)> = vec![(root.to_owned(), String::new())];
     while let Some((dir, prefix)) = pending.pop() {
-        let mut children = fs::read_dir(&dir)?
-            .map(|child| child.map(|child| child.path()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut children =
+            fs::read_dir(&dir)?.map(|child| child.map(|child| child.path())).collect::<Result<Vec<_>, _>>()?;
         children.sort();
         // Reversed onto the stack so that subdirectories come out in order.
         for path in children.into_iter().rev() {
             let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
-                return Err(BundleError::IncludeUnsupported {
-                    path,
-                    reason: "name is not UTF-8",
-                });
+                return Err(BundleError::IncludeUnsupported { path, reason: "name is not UTF-8" });
             };
             let zip_path = format!("{prefix}{name}");
             let file_type = fs::symlink_metadata(&path)?.file_type();
@@ -85,10 +66,7 @@ fn include_tree(
                 writer.directory(&format!("{zip_path}/"))?;
                 pending.push((path, format!("{zip_path}/")));
             } else if !file_type.is_file() {
-                return Err(BundleError::IncludeUnsupported {
-                    path,
-                    reason: "not a regular file",
-                });
+                return Err(BundleError::IncludeUnsupported { path, reason: "not a regular file" });
             } else if let Some(with) = reserved.iter().find(|reserved| **reserved == zip_path) {
                 return Err(BundleError::IncludeCollision { path, with });
             } else {
@@ -118,17 +96,13 @@ impl BundleWriter {
     }
 
     fn file(&mut self, path: &str, contents: &[u8]) -> Result<(), BundleError> {
-        self.zip
-            .start_file(path, self.file_options)
-            .map_err(zip_error)?;
+        self.zip.start_file(path, self.file_options).map_err(zip_error)?;
         self.zip.write_all(contents)?;
         Ok(())
     }
 
     fn directory(&mut self, path: &str) -> Result<(), BundleError> {
-        self.zip
-            .add_directory(path, self.dir_options)
-            .map_err(zip_error)
+        self.zip.add_directory(path, self.dir_options).map_err(zip_error)
     }
 
     fn finish(self) -> Result<Vec<u8>, BundleError> {

@@ -41,9 +41,7 @@ pub(super) fn declared_entry_count(zip: &[u8]) -> Option<u64> {
 fn find_end_record(zip: &[u8]) -> Option<usize> {
     let last = zip.len().checked_sub(END_FIXED_LEN)?;
     let first = last.saturating_sub(MAX_COMMENT_LEN);
-    (first..=last)
-        .rev()
-        .find(|&at| le32(zip, at) == Some(END_SIGNATURE))
+    (first..=last).rev().find(|&at| le32(zip, at) == Some(END_SIGNATURE))
 }
 
 /// The first name listed twice in the central directory that starts at
@@ -69,21 +67,15 @@ pub(super) fn first_repeated_name(zip: &[u8], start: u64, count: usize) -> Optio
 }
 
 fn le16(zip: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        zip.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
+    Some(u16::from_le_bytes(zip.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
 
 fn le32(zip: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        zip.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+    Some(u32::from_le_bytes(zip.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
 fn le64(zip: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(
-        zip.get(at..at.checked_add(8)?)?.try_into().ok()?,
-    ))
+    Some(u64::from_le_bytes(zip.get(at..at.checked_add(8)?)?.try_into().ok()?))
 }
 
 #[cfg(test)]

@@ -98,13 +98,9 @@ impl<'a> LocalHeader<'a> {
         let name_len = usize::from(le16(fixed, 26));
         let extra_len = usize::from(le16(fixed, 28));
         let name_start = usize::try_from(offset).map_err(|_| "signature")? + LOCAL_FIXED_LEN;
-        let name = zip
-            .get(name_start..name_start + name_len)
-            .ok_or("file name")?;
+        let name = zip.get(name_start..name_start + name_len).ok_or("file name")?;
         let extra_start = name_start + name_len;
-        let extra = zip
-            .get(extra_start..extra_start + extra_len)
-            .ok_or("extra field")?;
+        let extra = zip.get(extra_start..extra_start + extra_len).ok_or("extra field")?;
         let mut header = Self {
             flags: le16(fixed, 6),
             method: le16(fixed, 8),
@@ -120,19 +116,12 @@ impl<'a> LocalHeader<'a> {
 
     /// In the zip64 extra field the uncompressed size comes first, then the
     /// compressed size, each present only when its 32-bit field is all ones.
-    fn resolve_zip64(
-        &mut self,
-        size32: u32,
-        csize32: u32,
-        extra: &[u8],
-    ) -> Result<(), &'static str> {
+    fn resolve_zip64(&mut self, size32: u32, csize32: u32, extra: &[u8]) -> Result<(), &'static str> {
         if size32 != ZIP64_MARKER && csize32 != ZIP64_MARKER {
             return Ok(());
         }
         let field = extra_field(extra, ZIP64_EXTRA_ID).ok_or("zip64 sizes")?;
-        let mut values = field
-            .chunks_exact(8)
-            .map(|chunk| u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        let mut values = field.chunks_exact(8).map(|chunk| u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
         if size32 == ZIP64_MARKER {
             self.uncompressed_size = values.next().ok_or("zip64 sizes")?;
         }
@@ -178,8 +167,7 @@ impl<'a> LocalHeader<'a> {
 }
 
 fn is_encrypted(flags: u16, method: u16) -> bool {
-    flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADER) != 0
-        || method == METHOD_AES
+    flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADER) != 0 || method == METHOD_AES
 }
 
 /// The `len` bytes at `offset`, if they are all inside `zip`.
@@ -204,15 +192,11 @@ fn extra_field(mut extra: &[u8], id: u16) -> Option<&[u8]> {
 
 /// Callers have checked that `bytes` holds the field.
 fn le16(bytes: &[u8], at: usize) -> u16 {
-    bytes
-        .get(at..at + 2)
-        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
+    bytes.get(at..at + 2).map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
 }
 
 fn le32(bytes: &[u8], at: usize) -> u32 {
-    bytes
-        .get(at..at + 4)
-        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    bytes.get(at..at + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 #[cfg(test)]
@@ -236,12 +220,7 @@ mod tests {
     }
 
     fn central(flags: u16) -> CentralHeader {
-        CentralHeader {
-            flags,
-            method: 8,
-            crc32: 0xdead_beef,
-            external_attributes: 0,
-        }
+        CentralHeader { flags, method: 8, crc32: 0xdead_beef, external_attributes: 0 }
     }
 
     #[test]
@@ -249,17 +228,9 @@ mod tests {
         let bytes = local(b"a", 0, (3, 5));
         let header = LocalHeader::parse(&bytes, 0).unwrap();
         assert_eq!(header.data_start, 31);
-        let view = CentralView {
-            header: central(0),
-            name: b"a",
-            compressed_size: 3,
-            uncompressed_size: 5,
-        };
+        let view = CentralView { header: central(0), name: b"a", compressed_size: 3, uncompressed_size: 5 };
         assert_eq!(header.mismatch(&view), None);
-        let view = CentralView {
-            uncompressed_size: 6,
-            ..view
-        };
+        let view = CentralView { uncompressed_size: 6, ..view };
         assert_eq!(header.mismatch(&view), Some("uncompressed size"));
     }
 
@@ -267,26 +238,16 @@ mod tests {
     fn data_descriptor_skips_sizes() {
         let bytes = local(b"a", FLAG_DATA_DESCRIPTOR, (0, 0));
         let header = LocalHeader::parse(&bytes, 0).unwrap();
-        let view = CentralView {
-            header: central(FLAG_DATA_DESCRIPTOR),
-            name: b"a",
-            compressed_size: 3,
-            uncompressed_size: 5,
-        };
+        let view =
+            CentralView { header: central(FLAG_DATA_DESCRIPTOR), name: b"a", compressed_size: 3, uncompressed_size: 5 };
         assert_eq!(header.mismatch(&view), None);
     }
 
     #[test]
     fn truncated_or_missing_header() {
         let bytes = local(b"abc", 0, (0, 0));
-        assert_eq!(
-            LocalHeader::parse(&bytes[..31], 0).unwrap_err(),
-            "file name"
-        );
+        assert_eq!(LocalHeader::parse(&bytes[..31], 0).unwrap_err(), "file name");
         assert_eq!(LocalHeader::parse(&bytes, 1).unwrap_err(), "signature");
-        assert_eq!(
-            LocalHeader::parse(&bytes, u64::MAX).unwrap_err(),
-            "signature"
-        );
+        assert_eq!(LocalHeader::parse(&bytes, u64::MAX).unwrap_err(), "signature");
     }
 }

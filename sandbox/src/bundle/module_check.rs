@@ -14,24 +14,14 @@ const START: &str = "_start";
 
 /// Validates the module found at `handler`.
 pub(super) fn check_module(handler: &str, wasm: &[u8]) -> Result<(), BundleError> {
-    let invalid = |reason: String| BundleError::InvalidModule {
-        handler: handler.to_owned(),
-        reason,
-    };
-    let types = Validator::new()
-        .validate_all(wasm)
-        .map_err(|err| invalid(err.to_string()))?;
+    let invalid = |reason: String| BundleError::InvalidModule { handler: handler.to_owned(), reason };
+    let types = Validator::new().validate_all(wasm).map_err(|err| invalid(err.to_string()))?;
     let types = types.as_ref();
     let mut start = None;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|err| invalid(err.to_string()))? {
-            Payload::Version {
-                encoding: Encoding::Component,
-                ..
-            } => {
-                return Err(invalid(
-                    "it is a component; a core module is required".into(),
-                ));
+            Payload::Version { encoding: Encoding::Component, .. } => {
+                return Err(invalid("it is a component; a core module is required".into()));
             }
             Payload::ImportSection(imports) => {
                 for import in imports.into_imports() {
@@ -55,9 +45,7 @@ pub(super) fn check_module(handler: &str, wasm: &[u8]) -> Result<(), BundleError
             _ => {}
         }
     }
-    let start = start.ok_or_else(|| BundleError::MissingStart {
-        handler: handler.to_owned(),
-    })?;
+    let start = start.ok_or_else(|| BundleError::MissingStart { handler: handler.to_owned() })?;
     // The validator has checked the index; the bound keeps a bug from
     // becoming a panic.
     let takes_nothing = start < types.function_count()
@@ -66,9 +54,7 @@ pub(super) fn check_module(handler: &str, wasm: &[u8]) -> Result<(), BundleError
             _ => false,
         };
     if !takes_nothing {
-        return Err(BundleError::BadStartSignature {
-            handler: handler.to_owned(),
-        });
+        return Err(BundleError::BadStartSignature { handler: handler.to_owned() });
     }
     Ok(())
 }
@@ -106,11 +92,8 @@ mod tests {
 
     #[test]
     fn forbidden_import_is_named() {
-        let err =
-            check(r#"(module (import "env" "foo" (func)) (func (export "_start")))"#).unwrap_err();
-        assert!(
-            matches!(&err, BundleError::ForbiddenImport { module, field } if module == "env" && field == "foo")
-        );
+        let err = check(r#"(module (import "env" "foo" (func)) (func (export "_start")))"#).unwrap_err();
+        assert!(matches!(&err, BundleError::ForbiddenImport { module, field } if module == "env" && field == "foo"));
     }
 
     #[test]

@@ -60,9 +60,7 @@ pub(super) fn normalise_handler(handler: &str) -> Result<String, BundleError> {
     match normalise(handler)? {
         EntryName::File(path) => Ok(path),
         EntryName::Directory(path) => Err(BundleError::MissingModule { handler: path }),
-        EntryName::Root => Err(BundleError::EmptyName {
-            entry: handler.to_owned(),
-        }),
+        EntryName::Root => Err(BundleError::EmptyName { entry: handler.to_owned() }),
     }
 }
 
@@ -91,17 +89,10 @@ impl EntryTree {
             EntryName::Root => return Ok(()),
         };
         self.add_parents(path, raw)?;
-        let collision = |other: &str| BundleError::DuplicateEntry {
-            entry: raw.to_owned(),
-            other: other.to_owned(),
-        };
+        let collision = |other: &str| BundleError::DuplicateEntry { entry: raw.to_owned(), other: other.to_owned() };
         match self.nodes.entry(path.clone()) {
             Entry::Vacant(slot) => {
-                let node = if is_dir {
-                    Node::Directory { explicit: true }
-                } else {
-                    Node::File
-                };
+                let node = if is_dir { Node::Directory { explicit: true } } else { Node::File };
                 slot.insert((node, raw.to_owned()));
             }
             Entry::Occupied(mut slot) => match (&mut slot.get_mut().0, is_dir) {
@@ -117,10 +108,7 @@ impl EntryTree {
         for parent in parents {
             match self.nodes.get(parent) {
                 Some((Node::File, other)) => {
-                    return Err(BundleError::DuplicateEntry {
-                        entry: raw.to_owned(),
-                        other: other.clone(),
-                    });
+                    return Err(BundleError::DuplicateEntry { entry: raw.to_owned(), other: other.clone() });
                 }
                 Some((Node::Directory { .. }, _)) => {}
                 None => {
@@ -155,36 +143,18 @@ mod tests {
     #[test]
     fn normal_forms() {
         assert_eq!(normalise("./a//b/./c").unwrap(), file("a/b/c"));
-        assert_eq!(
-            normalise("a/b/").unwrap(),
-            EntryName::Directory("a/b".into())
-        );
+        assert_eq!(normalise("a/b/").unwrap(), EntryName::Directory("a/b".into()));
         assert_eq!(normalise("./").unwrap(), EntryName::Root);
         assert!(matches!(normalise("."), Err(BundleError::EmptyName { .. })));
     }
 
     #[test]
     fn rules() {
-        assert!(matches!(
-            normalise("/etc/passwd"),
-            Err(BundleError::AbsolutePath { .. })
-        ));
-        assert!(matches!(
-            normalise("C:/x"),
-            Err(BundleError::AbsolutePath { .. })
-        ));
-        assert!(matches!(
-            normalise("a/../b"),
-            Err(BundleError::ParentComponent { .. })
-        ));
-        assert!(matches!(
-            normalise("a\\b"),
-            Err(BundleError::Backslash { .. })
-        ));
-        assert!(matches!(
-            normalise("a\0b"),
-            Err(BundleError::NulInName { .. })
-        ));
+        assert!(matches!(normalise("/etc/passwd"), Err(BundleError::AbsolutePath { .. })));
+        assert!(matches!(normalise("C:/x"), Err(BundleError::AbsolutePath { .. })));
+        assert!(matches!(normalise("a/../b"), Err(BundleError::ParentComponent { .. })));
+        assert!(matches!(normalise("a\\b"), Err(BundleError::Backslash { .. })));
+        assert!(matches!(normalise("a\0b"), Err(BundleError::NulInName { .. })));
         assert!(normalise("a..b/..c").is_ok());
     }
 

@@ -9,9 +9,7 @@ use zip::{ZipArchive, ZipReadOptions};
 
 use super::local_header::{CentralHeader, CentralView, LocalHeader};
 use super::names::{EntryName, EntryTree};
-use super::{
-    Bundle, BundleDigest, BundleError, BundleFile, MANIFEST_PATH, directory, module_check, names,
-};
+use super::{Bundle, BundleDigest, BundleError, BundleFile, MANIFEST_PATH, directory, module_check, names};
 use crate::limits::BundleLimits;
 use crate::manifest::{Manifest, ManifestError};
 
@@ -34,23 +32,13 @@ struct Planned {
     uncompressed_size: u64,
 }
 
-pub(super) fn parse(
-    zip: &[u8],
-    handler: &str,
-    limits: &BundleLimits,
-) -> Result<Bundle, BundleError> {
+pub(super) fn parse(zip: &[u8], handler: &str, limits: &BundleLimits) -> Result<Bundle, BundleError> {
     let zip_size = zip.len() as u64;
     if zip_size > limits.max_zip_bytes {
-        return Err(BundleError::ZipTooLarge {
-            size: zip_size,
-            limit: limits.max_zip_bytes,
-        });
+        return Err(BundleError::ZipTooLarge { size: zip_size, limit: limits.max_zip_bytes });
     }
     let handler = names::normalise_handler(handler)?;
-    let too_many = |count: u64| BundleError::TooManyEntries {
-        count,
-        limit: limits.max_entries,
-    };
+    let too_many = |count: u64| BundleError::TooManyEntries { count, limit: limits.max_entries };
     if let Some(count) = directory::declared_entry_count(zip)
         && count > limits.max_entries as u64
     {
@@ -65,14 +53,9 @@ pub(super) fn parse(
     }
 
     let (planned, tree) = plan(zip, &archive)?;
-    let missing_module = || BundleError::MissingModule {
-        handler: handler.clone(),
-    };
+    let missing_module = || BundleError::MissingModule { handler: handler.clone() };
     // Known before decompressing anything, so checked before.
-    if !planned
-        .iter()
-        .any(|entry| entry.path.as_ref() == Some(&handler))
-    {
+    if !planned.iter().any(|entry| entry.path.as_ref() == Some(&handler)) {
         return Err(missing_module());
     }
 
@@ -81,22 +64,15 @@ pub(super) fn parse(
     for entry in &planned {
         let contents = decompress(&mut archive, entry, &mut unzipped_size, limits)?;
         if let Some(path) = &entry.path {
-            files.push(BundleFile {
-                path: path.clone(),
-                contents,
-            });
+            files.push(BundleFile { path: path.clone(), contents });
         }
     }
 
-    let module_index = files
-        .iter()
-        .position(|file| file.path == handler)
-        .ok_or_else(missing_module)?;
+    let module_index = files.iter().position(|file| file.path == handler).ok_or_else(missing_module)?;
     module_check::check_module(&handler, &files[module_index].contents)?;
     let manifest = match files.iter().find(|file| file.path == MANIFEST_PATH) {
         Some(file) => Manifest::parse(
-            std::str::from_utf8(&file.contents)
-                .map_err(|_| ManifestError::Syntax("not UTF-8".into()))?,
+            std::str::from_utf8(&file.contents).map_err(|_| ManifestError::Syntax("not UTF-8".into()))?,
         )?,
         None => Manifest::default(),
     };
@@ -118,13 +94,9 @@ pub(super) fn parse(
 fn exact_duplicate(zip: &[u8], archive: &Archive<'_>) -> BundleError {
     // With one name fewer than headers, a repeat is among the first len + 1.
     let count = archive.len().saturating_add(1);
-    let raw = directory::first_repeated_name(zip, archive.central_directory_start(), count)
-        .unwrap_or_default();
+    let raw = directory::first_repeated_name(zip, archive.central_directory_start(), count).unwrap_or_default();
     let name = String::from_utf8_lossy(&raw).into_owned();
-    BundleError::DuplicateEntry {
-        entry: name.clone(),
-        other: name,
-    }
+    BundleError::DuplicateEntry { entry: name.clone(), other: name }
 }
 
 /// Every check that needs no decompression, on every entry.
@@ -137,27 +109,20 @@ fn plan(zip: &[u8], archive: &Archive<'_>) -> Result<(Vec<Planned>, EntryTree), 
                 .map(|entry| String::from_utf8_lossy(entry.name_raw()).into_owned())
                 .unwrap_or_default()
         };
-        return Err(BundleError::OverlappingEntries {
-            entry: name(entry),
-            other: name(other),
-        });
+        return Err(BundleError::OverlappingEntries { entry: name(entry), other: name(other) });
     }
     let mut tree = EntryTree::default();
     let mut planned = Vec::with_capacity(located.len());
     for (index, (local, _)) in located.into_iter().enumerate() {
         let entry = archive.by_index_data(index).map_err(not_a_zip)?;
         let raw_name = std::str::from_utf8(entry.name_raw())
-            .map_err(|_| BundleError::NonUtf8Name {
-                escaped: entry.name_raw().escape_ascii().to_string(),
-            })?
+            .map_err(|_| BundleError::NonUtf8Name { escaped: entry.name_raw().escape_ascii().to_string() })?
             .to_owned();
         let name = names::normalise(&raw_name)?;
         let entry_error = |make: fn(String) -> BundleError| make(raw_name.clone());
 
-        let header = CentralHeader::parse(zip, entry.central_header_start()).ok_or_else(|| {
-            BundleError::NotAZip {
-                reason: format!("no central header for entry '{}'", raw_name.escape_debug()),
-            }
+        let header = CentralHeader::parse(zip, entry.central_header_start()).ok_or_else(|| BundleError::NotAZip {
+            reason: format!("no central header for entry '{}'", raw_name.escape_debug()),
         })?;
         if header.is_encrypted() || local.is_encrypted() {
             return Err(entry_error(|entry| BundleError::Encrypted { entry }));
@@ -172,16 +137,10 @@ fn plan(zip: &[u8], archive: &Archive<'_>) -> Result<(Vec<Planned>, EntryTree), 
             uncompressed_size: entry.size(),
         };
         if let Some(field) = local.mismatch(&view) {
-            return Err(BundleError::LocalHeaderMismatch {
-                entry: raw_name,
-                field,
-            });
+            return Err(BundleError::LocalHeaderMismatch { entry: raw_name, field });
         }
         if header.method != METHOD_STORED && header.method != METHOD_DEFLATE {
-            return Err(BundleError::UnsupportedCompression {
-                entry: raw_name,
-                method: header.method,
-            });
+            return Err(BundleError::UnsupportedCompression { entry: raw_name, method: header.method });
         }
         tree.add(&name, &raw_name)?;
         planned.push(Planned {
@@ -202,21 +161,14 @@ fn plan(zip: &[u8], archive: &Archive<'_>) -> Result<(Vec<Planned>, EntryTree), 
 /// Each entry's local header and the bytes it spans, from the header's
 /// start to the end of its compressed data, all before the central
 /// directory.
-fn locate_entries<'z>(
-    zip: &'z [u8],
-    archive: &Archive<'_>,
-) -> Result<Vec<(LocalHeader<'z>, Range<u64>)>, BundleError> {
+fn locate_entries<'z>(zip: &'z [u8], archive: &Archive<'_>) -> Result<Vec<(LocalHeader<'z>, Range<u64>)>, BundleError> {
     let data_end = archive.central_directory_start().min(zip.len() as u64);
     (0..archive.len())
         .map(|index| {
             let entry = archive.by_index_data(index).map_err(not_a_zip)?;
             let raw_name = || String::from_utf8_lossy(entry.name_raw()).into_owned();
-            let local = LocalHeader::parse(zip, entry.header_start()).map_err(|field| {
-                BundleError::LocalHeaderMismatch {
-                    entry: raw_name(),
-                    field,
-                }
-            })?;
+            let local = LocalHeader::parse(zip, entry.header_start())
+                .map_err(|field| BundleError::LocalHeaderMismatch { entry: raw_name(), field })?;
             match local.data_start.checked_add(entry.compressed_size()) {
                 Some(end) if end <= data_end => Ok((local, entry.header_start()..end)),
                 _ => Err(BundleError::EntryOutsideFile { entry: raw_name() }),
@@ -229,21 +181,16 @@ fn locate_entries<'z>(
 /// overlapping-file zip bomb); after sorting by start, any overlap shows
 /// between neighbours. Returns the later entry's index, then the earlier's.
 fn first_overlap(located: &[(LocalHeader<'_>, Range<u64>)]) -> Option<(usize, usize)> {
-    let mut by_start: Vec<(usize, &Range<u64>)> =
-        located.iter().map(|(_, span)| span).enumerate().collect();
+    let mut by_start: Vec<(usize, &Range<u64>)> = located.iter().map(|(_, span)| span).enumerate().collect();
     by_start.sort_by_key(|(_, span)| span.start);
     by_start.windows(2).find_map(|pair| match pair {
-        [(first, first_span), (second, second_span)] if second_span.start < first_span.end => {
-            Some((*second, *first))
-        }
+        [(first, first_span), (second, second_span)] if second_span.start < first_span.end => Some((*second, *first)),
         _ => None,
     })
 }
 
 fn not_a_zip(err: zip::result::ZipError) -> BundleError {
-    BundleError::NotAZip {
-        reason: err.to_string(),
-    }
+    BundleError::NotAZip { reason: err.to_string() }
 }
 
 fn decompress(
@@ -252,20 +199,13 @@ fn decompress(
     unzipped_size: &mut u64,
     limits: &BundleLimits,
 ) -> Result<Vec<u8>, BundleError> {
-    let corrupt = |reason: String| BundleError::CorruptData {
-        entry: entry.raw_name.clone(),
-        reason,
-    };
+    let corrupt = |reason: String| BundleError::CorruptData { entry: entry.raw_name.clone(), reason };
     // The CRC is checked below so that a mismatch has its own error rather
     // than an I/O error with a message to match on.
     let options = ZipReadOptions::new().ignore_crc32(true);
-    let mut reader = archive
-        .by_index_with_options(entry.index, options)
-        .map_err(|err| corrupt(err.to_string()))?;
+    let mut reader = archive.by_index_with_options(entry.index, options).map_err(|err| corrupt(err.to_string()))?;
     let ratio_floor = limits.ratio_applies_above_bytes;
-    let ratio_ceiling = entry
-        .compressed_size
-        .saturating_mul(limits.max_compression_ratio);
+    let ratio_ceiling = entry.compressed_size.saturating_mul(limits.max_compression_ratio);
     let mut contents = Vec::new();
     let mut hasher = crc32fast::Hasher::new();
     let mut chunk = vec![0; CHUNK];
@@ -307,11 +247,7 @@ fn decompress(
     }
     let actual = hasher.finalize();
     if actual != entry.crc32 {
-        return Err(BundleError::CrcMismatch {
-            entry: entry.raw_name.clone(),
-            expected: entry.crc32,
-            actual,
-        });
+        return Err(BundleError::CrcMismatch { entry: entry.raw_name.clone(), expected: entry.crc32, actual });
     }
     Ok(contents)
 }

@@ -103,11 +103,7 @@ fn discard(temp: &Path, bundle: &Bundle) {
 #[cfg(unix)]
 fn create_read_only(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(FILE_MODE)
-        .open(path)
+    OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path)
 }
 
 #[cfg(not(unix))]

@@ -37,7 +37,9 @@ async fn bad_inputs_get_lambdas_errors() {
     let (s, _dir) = scheduler();
     let mut bad_runtime = create("r", "echo");
     bad_runtime.runtime = Some("python3.12".into());
-    assert!(matches!(s.create_function(bad_runtime).await, Err(Error::InvalidParameter(m)) if m.contains("provided.al2023")));
+    assert!(
+        matches!(s.create_function(bad_runtime).await, Err(Error::InvalidParameter(m)) if m.contains("provided.al2023"))
+    );
     let mut bad_zip = create("z", "echo");
     bad_zip.code.zip_file = Some("aGVsbG8=".into());
     assert!(matches!(
@@ -75,7 +77,11 @@ async fn updates_change_the_revision_and_stale_revisions_are_refused() {
     let stale = s
         .update_function_configuration(
             "f",
-            UpdateFunctionConfigurationRequest { timeout: Some(5), revision_id: Some(created.revision_id), ..Default::default() },
+            UpdateFunctionConfigurationRequest {
+                timeout: Some(5),
+                revision_id: Some(created.revision_id),
+                ..Default::default()
+            },
         )
         .await;
     assert!(matches!(stale, Err(Error::PreconditionFailed(_))));

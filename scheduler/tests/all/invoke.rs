@@ -75,16 +75,21 @@ async fn weighted_aliases_run_both_versions() {
     let (s, _dir) = scheduler();
     s.create_function(create("env", "print_env")).await.unwrap();
     s.publish_version("env", PublishVersionRequest::default()).await.unwrap();
-    s.update_function_configuration("env", UpdateFunctionConfigurationRequest { timeout: Some(4), ..Default::default() })
-        .await
-        .unwrap();
+    s.update_function_configuration(
+        "env",
+        UpdateFunctionConfigurationRequest { timeout: Some(4), ..Default::default() },
+    )
+    .await
+    .unwrap();
     s.publish_version("env", PublishVersionRequest::default()).await.unwrap();
     s.create_alias(
         "env",
         CreateAliasRequest {
             name: "live".into(),
             function_version: "1".into(),
-            routing_config: Some(AliasRoutingConfiguration { additional_version_weights: [("2".to_string(), 0.5)].into() }),
+            routing_config: Some(AliasRoutingConfiguration {
+                additional_version_weights: [("2".to_string(), 0.5)].into(),
+            }),
             ..Default::default()
         },
     )

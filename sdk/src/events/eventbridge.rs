@@ -60,10 +60,7 @@ mod tests {
         let event: ScheduledEvent = assert_round_trip(include_str!("samples/scheduled.json"));
         assert_eq!(event.detail_type, "Scheduled Event");
         assert_eq!(event.source, "aws.events");
-        assert_eq!(
-            event.resources,
-            ["arn:aws:events:us-east-2:123456789012:rule/my-schedule"]
-        );
+        assert_eq!(event.resources, ["arn:aws:events:us-east-2:123456789012:rule/my-schedule"]);
         assert_eq!(event.detail, serde_json::json!({}));
     }
 
@@ -76,14 +73,10 @@ mod tests {
 
     #[test]
     fn typed_detail_round_trips() {
-        let event: EventBridgeEvent<InstanceState> =
-            assert_round_trip(include_str!("samples/eventbridge-ec2.json"));
+        let event: EventBridgeEvent<InstanceState> = assert_round_trip(include_str!("samples/eventbridge-ec2.json"));
         assert_eq!(
             event.detail,
-            InstanceState {
-                instance_id: "i-1234567890abcdef0".into(),
-                state: "terminated".into()
-            }
+            InstanceState { instance_id: "i-1234567890abcdef0".into(), state: "terminated".into() }
         );
         assert_eq!(event.detail_type, "EC2 Instance State-change Notification");
     }

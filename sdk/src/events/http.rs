@@ -36,35 +36,20 @@ pub struct HttpRequest {
     /// The query string without `?`, as the client sent it.
     pub raw_query_string: String,
     /// The request's cookies, one `name=value` each (not in `headers`).
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub cookies: Vec<String>,
     /// Headers, names in lower case; repeated headers joined with `,`.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Map::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Map::is_empty")]
     pub headers: Map,
     /// Query parameters, decoded; repeated ones joined with `,`.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Map::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Map::is_empty")]
     pub query_string_parameters: Map,
     /// The route's path parameters (`{id}` in `/items/{id}`); empty for
     /// function URLs, which have no routes.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Map::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Map::is_empty")]
     pub path_parameters: Map,
     /// The API stage's variables.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Map::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Map::is_empty")]
     pub stage_variables: Map,
     /// Who called, how, and when.
     pub request_context: RequestContext,
@@ -143,10 +128,7 @@ impl HttpRequest {
 
     /// A header's value, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
     }
 
     /// A query parameter's value.
@@ -163,11 +145,7 @@ impl HttpRequest {
     /// when there is no body.
     pub fn body_bytes(&self) -> Result<Vec<u8>, Error> {
         let body = self.body.as_deref().unwrap_or_default();
-        if self.is_base64_encoded {
-            Ok(BASE64.decode(body)?)
-        } else {
-            Ok(body.as_bytes().to_vec())
-        }
+        if self.is_base64_encoded { Ok(BASE64.decode(body)?) } else { Ok(body.as_bytes().to_vec()) }
     }
 
     /// The body parsed as JSON (after base64 decoding if needed).
@@ -196,16 +174,10 @@ pub struct HttpResponse {
     /// The HTTP status code.
     pub status_code: u16,
     /// Response headers (lower-case names by convention).
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Map::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Map::is_empty")]
     pub headers: Map,
     /// `Set-Cookie` values, one cookie each.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub cookies: Vec<String>,
     /// The body, base64 when `is_base64_encoded`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,16 +189,12 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response with this status and no body.
     pub fn new(status_code: u16) -> Self {
-        HttpResponse {
-            status_code,
-            ..Self::default()
-        }
+        HttpResponse { status_code, ..Self::default() }
     }
 
     /// A `text/plain; charset=utf-8` response.
     pub fn text(status_code: u16, body: impl Into<String>) -> Self {
-        let mut response =
-            Self::new(status_code).with_header("content-type", "text/plain; charset=utf-8");
+        let mut response = Self::new(status_code).with_header("content-type", "text/plain; charset=utf-8");
         response.body = Some(body.into());
         response
     }
@@ -275,10 +243,7 @@ mod tests {
         assert_eq!(request.cookies, ["cookie1", "cookie2"]);
         assert_eq!(request.request_context.time_epoch, 1583348638390);
         assert_eq!(request.body_bytes().unwrap(), b"Hello from Lambda");
-        assert_eq!(
-            request.request_context.authorizer.as_ref().unwrap()["jwt"]["scopes"][0],
-            "scope1"
-        );
+        assert_eq!(request.request_context.authorizer.as_ref().unwrap()["jwt"]["scopes"][0], "scope1");
     }
 
     #[test]
@@ -291,27 +256,17 @@ mod tests {
 
     #[test]
     fn base64_bodies_decode_and_bad_ones_are_errors() {
-        let mut request = HttpRequest {
-            body: Some("eyJpZCI6MX0=".into()),
-            is_base64_encoded: true,
-            ..HttpRequest::default()
-        };
-        assert_eq!(
-            request.json::<serde_json::Value>().unwrap(),
-            serde_json::json!({"id": 1})
-        );
+        let mut request =
+            HttpRequest { body: Some("eyJpZCI6MX0=".into()), is_base64_encoded: true, ..HttpRequest::default() };
+        assert_eq!(request.json::<serde_json::Value>().unwrap(), serde_json::json!({"id": 1}));
         request.body = Some("***".into());
-        assert_eq!(
-            request.body_bytes().unwrap_err().error_type(),
-            "base64::decode::DecodeError"
-        );
+        assert_eq!(request.body_bytes().unwrap_err().error_type(), "base64::decode::DecodeError");
         assert_eq!(HttpRequest::default().body_bytes().unwrap(), b"");
     }
 
     #[test]
     fn responses_use_lambdas_field_names() {
-        let response =
-            HttpResponse::binary(200, "image/png", &[0x89, b'P']).with_cookie("a=1; Secure");
+        let response = HttpResponse::binary(200, "image/png", &[0x89, b'P']).with_cookie("a=1; Secure");
         let json = serde_json::to_value(&response).unwrap();
         assert_eq!(
             json,
@@ -325,13 +280,7 @@ mod tests {
         );
         let sample = r#"{"statusCode":404,"headers":null,"body":"gone","isBase64Encoded":false}"#;
         let parsed: HttpResponse = serde_json::from_str(sample).unwrap();
-        assert_eq!(
-            parsed,
-            HttpResponse {
-                body: Some("gone".into()),
-                ..HttpResponse::new(404)
-            }
-        );
+        assert_eq!(parsed, HttpResponse { body: Some("gone".into()), ..HttpResponse::new(404) });
         assert_eq!(
             serde_json::to_string(&HttpResponse::new(204)).unwrap(),
             r#"{"statusCode":204,"isBase64Encoded":false}"#

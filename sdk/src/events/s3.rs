@@ -41,16 +41,10 @@ pub struct S3EventRecord {
     /// Who caused the event.
     pub user_identity: S3UserIdentity,
     /// Request details, e.g. `sourceIPAddress`.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub request_parameters: BTreeMap<String, String>,
     /// Response details, e.g. `x-amz-request-id`.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub response_elements: BTreeMap<String, String>,
     /// The bucket and object.
     pub s3: S3Entity,
@@ -123,11 +117,7 @@ impl S3Object {
         // dependency in every guest.
         let bytes = self.key.as_bytes();
         let mut decoded = Vec::with_capacity(bytes.len());
-        let hex = |at: usize| {
-            bytes
-                .get(at)
-                .and_then(|digit| (*digit as char).to_digit(16))
-        };
+        let hex = |at: usize| bytes.get(at).and_then(|digit| (*digit as char).to_digit(16));
         let mut i = 0;
         while i < bytes.len() {
             let (byte, width) = match bytes[i] {
@@ -158,16 +148,14 @@ mod tests {
         assert_eq!(record.request_parameters["sourceIPAddress"], "127.0.0.1");
         assert_eq!(record.s3.bucket.arn, "arn:aws:s3:::example-bucket");
         assert_eq!(record.s3.object.size, Some(1024));
-        assert_eq!(
-            record.s3.object.e_tag.as_deref(),
-            Some("0123456789abcdef0123456789abcdef")
-        );
+        assert_eq!(record.s3.object.e_tag.as_deref(), Some("0123456789abcdef0123456789abcdef"));
         assert_eq!(record.s3.object.decoded_key(), "test/key");
     }
 
     #[test]
     fn removals_have_no_size_and_keys_decode() {
-        let json = r#"{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"a+b%20c%zz%E2%82%AC"}}}]}"#;
+        let json =
+            r#"{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"a+b%20c%zz%E2%82%AC"}}}]}"#;
         let event: S3Event = serde_json::from_str(json).unwrap();
         let object = &event.records[0].s3.object;
         assert_eq!(object.size, None);

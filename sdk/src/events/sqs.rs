@@ -44,16 +44,10 @@ pub struct SqsMessage {
     /// The message body, as sent.
     pub body: String,
     /// System attributes (`ApproximateReceiveCount`, `SentTimestamp`, …).
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
     /// The sender's message attributes.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub message_attributes: BTreeMap<String, SqsMessageAttribute>,
     /// MD5 of the body, hex.
     pub md5_of_body: String,
@@ -81,16 +75,10 @@ pub struct SqsMessageAttribute {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binary_value: Option<String>,
     /// Reserved by SQS; always empty today.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub string_list_values: Vec<String>,
     /// Reserved by SQS; always empty today.
-    #[serde(
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub binary_list_values: Vec<String>,
     /// `String`, `Number` or `Binary`, with an optional `.custom` suffix.
     pub data_type: String,
@@ -110,8 +98,7 @@ pub struct SqsBatchResponse {
 impl SqsBatchResponse {
     /// Marks the message with this id as failed.
     pub fn add_failure(&mut self, message_id: impl Into<String>) {
-        self.batch_item_failures
-            .push(BatchItemFailure::new(message_id));
+        self.batch_item_failures.push(BatchItemFailure::new(message_id));
     }
 }
 
@@ -127,9 +114,7 @@ pub struct BatchItemFailure {
 impl BatchItemFailure {
     /// The failure of the message with this id.
     pub fn new(message_id: impl Into<String>) -> Self {
-        BatchItemFailure {
-            item_identifier: message_id.into(),
-        }
+        BatchItemFailure { item_identifier: message_id.into() }
     }
 }
 
@@ -144,10 +129,7 @@ mod tests {
         assert_eq!(event.records.len(), 2);
         let second = &event.records[1];
         assert_eq!(second.message_id, "2e1424d4-f796-459a-8184-9c92662be6da");
-        assert_eq!(
-            second.event_source_arn,
-            "arn:aws:sqs:us-east-2:123456789012:my-queue"
-        );
+        assert_eq!(second.event_source_arn, "arn:aws:sqs:us-east-2:123456789012:my-queue");
         assert_eq!(second.attributes["ApproximateReceiveCount"], "1");
         let attribute = &second.message_attributes["myAttribute"];
         assert_eq!(attribute.string_value.as_deref(), Some("myValue"));
@@ -157,17 +139,13 @@ mod tests {
     #[test]
     fn batch_response_matches_lambdas_shape() {
         let mut response = SqsBatchResponse::default();
-        assert_eq!(
-            serde_json::to_string(&response).unwrap(),
-            r#"{"batchItemFailures":[]}"#
-        );
+        assert_eq!(serde_json::to_string(&response).unwrap(), r#"{"batchItemFailures":[]}"#);
         response.add_failure("059f36b4");
         assert_eq!(
             serde_json::to_string(&response).unwrap(),
             r#"{"batchItemFailures":[{"itemIdentifier":"059f36b4"}]}"#
         );
-        let parsed: SqsBatchResponse =
-            assert_round_trip(r#"{"batchItemFailures":[{"itemIdentifier":"059f36b4"}]}"#);
+        let parsed: SqsBatchResponse = assert_round_trip(r#"{"batchItemFailures":[{"itemIdentifier":"059f36b4"}]}"#);
         assert_eq!(parsed, response);
     }
 }

@@ -4,35 +4,17 @@ use super::*;
 
 #[test]
 fn zip_too_large_is_refused_before_parsing() {
-    let limits = BundleLimits {
-        max_zip_bytes: 100,
-        ..BundleLimits::default()
-    };
+    let limits = BundleLimits { max_zip_bytes: 100, ..BundleLimits::default() };
     let err = Bundle::parse(&[0; 101], DEFAULT_HANDLER, &limits).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            BundleError::ZipTooLarge {
-                size: 101,
-                limit: 100
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, BundleError::ZipTooLarge { size: 101, limit: 100 }), "{err}");
 }
 
 #[test]
 fn too_many_entries() {
     let zip = bundle_zip(&[("a", b"1"), ("b", b"2"), ("c/", b"")]);
-    let limits = BundleLimits {
-        max_entries: 3,
-        ..BundleLimits::default()
-    };
+    let limits = BundleLimits { max_entries: 3, ..BundleLimits::default() };
     let err = Bundle::parse(&zip, DEFAULT_HANDLER, &limits).unwrap_err();
-    assert!(
-        matches!(err, BundleError::TooManyEntries { count: 4, limit: 3 }),
-        "{err}"
-    );
+    assert!(matches!(err, BundleError::TooManyEntries { count: 4, limit: 3 }), "{err}");
 }
 
 #[test]
@@ -46,25 +28,15 @@ fn unzipped_total_too_large() {
         ..BundleLimits::default()
     };
     let err = Bundle::parse(&zip, DEFAULT_HANDLER, &limits).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::UnzippedTooLarge { entry, .. } if entry == "c"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::UnzippedTooLarge { entry, .. } if entry == "c"), "{err}");
 }
 
 #[test]
 fn compression_ratio_too_high() {
     let zip = bundle_zip(&[("zeros", &[0; 64 * 1024])]);
-    let limits = BundleLimits {
-        max_compression_ratio: 10,
-        ratio_applies_above_bytes: 1024,
-        ..BundleLimits::default()
-    };
+    let limits = BundleLimits { max_compression_ratio: 10, ratio_applies_above_bytes: 1024, ..BundleLimits::default() };
     let err = Bundle::parse(&zip, DEFAULT_HANDLER, &limits).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::CompressionRatio { entry, limit: 10, .. } if entry == "zeros"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::CompressionRatio { entry, limit: 10, .. } if entry == "zeros"), "{err}");
 }
 
 #[test]
@@ -81,18 +53,9 @@ fn zip_bomb_is_stopped_early_with_default_limits() {
     });
     assert!(zip.len() < MIB, "the bomb is {} bytes", zip.len());
     let err = parse(&zip).unwrap_err();
-    let BundleError::CompressionRatio {
-        entry,
-        decompressed,
-        limit: 100,
-        ..
-    } = &err
-    else {
+    let BundleError::CompressionRatio { entry, decompressed, limit: 100, .. } = &err else {
         panic!("{err}");
     };
     assert_eq!(entry, "bomb");
-    assert!(
-        *decompressed < 50 * MIB as u64,
-        "decompressed {decompressed} bytes"
-    );
+    assert!(*decompressed < 50 * MIB as u64, "decompressed {decompressed} bytes");
 }

@@ -5,10 +5,7 @@ use super::*;
 #[test]
 fn missing_module() {
     let err = parse(&zip_of(&[("other.txt", b"x")])).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::MissingModule { handler } if handler == DEFAULT_HANDLER),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::MissingModule { handler } if handler == DEFAULT_HANDLER), "{err}");
 }
 
 #[test]
@@ -26,8 +23,7 @@ fn module_without_start() {
 
 #[test]
 fn forbidden_import() {
-    let wasm =
-        wat::parse_str(r#"(module (import "env" "foo" (func)) (func (export "_start")))"#).unwrap();
+    let wasm = wat::parse_str(r#"(module (import "env" "foo" (func)) (func (export "_start")))"#).unwrap();
     let err = parse(&zip_of(&[(DEFAULT_HANDLER, &wasm)])).unwrap_err();
     assert!(
         matches!(&err, BundleError::ForbiddenImport { module, field } if module == "env" && field == "foo"),
@@ -38,15 +34,8 @@ fn forbidden_import() {
 
 #[test]
 fn manifest_unknown_key_is_named() {
-    let err = parse(&bundle_zip(&[(
-        MANIFEST_PATH,
-        b"memory_mb = 256\ntimout_s = 3\n",
-    )]))
-    .unwrap_err();
-    assert!(
-        matches!(err, BundleError::Manifest(ManifestError::Syntax(_))),
-        "{err}"
-    );
+    let err = parse(&bundle_zip(&[(MANIFEST_PATH, b"memory_mb = 256\ntimout_s = 3\n")])).unwrap_err();
+    assert!(matches!(err, BundleError::Manifest(ManifestError::Syntax(_))), "{err}");
     assert!(err.to_string().contains("timout_s"), "{err}");
 }
 
@@ -56,12 +45,7 @@ fn manifest_out_of_range() {
     assert!(
         matches!(
             err,
-            BundleError::Manifest(ManifestError::OutOfRange {
-                field: "memory_mb",
-                value: 64,
-                min: 128,
-                max: 10240
-            })
+            BundleError::Manifest(ManifestError::OutOfRange { field: "memory_mb", value: 64, min: 128, max: 10240 })
         ),
         "{err}"
     );

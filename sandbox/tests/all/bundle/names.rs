@@ -5,10 +5,7 @@ use super::*;
 #[test]
 fn absolute_path() {
     let err = parse(&bundle_zip(&[("/etc/passwd", b"x")])).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::AbsolutePath { entry } if entry == "/etc/passwd"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::AbsolutePath { entry } if entry == "/etc/passwd"), "{err}");
 }
 
 #[test]
@@ -36,10 +33,7 @@ fn non_utf8_name() {
     let mut zip = bundle_zip(&[("cafX.txt", b"x")]);
     patch_all(&mut zip, b"cafX.txt", b"caf\xe9.txt");
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::NonUtf8Name { escaped } if escaped == "caf\\xe9.txt"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::NonUtf8Name { escaped } if escaped == "caf\\xe9.txt"), "{err}");
 }
 
 #[test]
@@ -50,12 +44,7 @@ fn handler_obeys_the_name_rules() {
     assert!(matches!(err, BundleError::ParentComponent { .. }), "{err}");
     let err = Bundle::parse(&zip, "/function.wasm", &limits).unwrap_err();
     assert!(matches!(err, BundleError::AbsolutePath { .. }), "{err}");
-    assert_eq!(
-        Bundle::parse(&zip, "./function.wasm", &limits)
-            .unwrap()
-            .handler(),
-        DEFAULT_HANDLER
-    );
+    assert_eq!(Bundle::parse(&zip, "./function.wasm", &limits).unwrap().handler(), DEFAULT_HANDLER);
 }
 
 #[test]
@@ -64,23 +53,16 @@ fn symlink() {
     let zip = zip_with(|zip| {
         zip.start_file(DEFAULT_HANDLER, deflated()).unwrap();
         zip.write_all(&module).unwrap();
-        zip.add_symlink("passwd", "/etc/passwd", deflated())
-            .unwrap();
+        zip.add_symlink("passwd", "/etc/passwd", deflated()).unwrap();
     });
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::Symlink { entry } if entry == "passwd"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::Symlink { entry } if entry == "passwd"), "{err}");
 }
 
 #[test]
 fn duplicate_after_normalisation() {
     let err = parse(&bundle_zip(&[("a", b"1"), ("./a", b"2")])).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::DuplicateEntry { entry, other } if entry == "./a" && other == "a"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::DuplicateEntry { entry, other } if entry == "./a" && other == "a"), "{err}");
     let err = parse(&bundle_zip(&[("d//e", b"1"), ("d/./e", b"2")])).unwrap_err();
     assert!(matches!(err, BundleError::DuplicateEntry { .. }), "{err}");
 }
@@ -100,8 +82,5 @@ fn exact_duplicate_names() {
     let mut zip = bundle_zip(&[("dup-one", b"1"), ("dup-two", b"2")]);
     patch_all(&mut zip, b"dup-two", b"dup-one");
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::DuplicateEntry { entry, .. } if entry == "dup-one"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::DuplicateEntry { entry, .. } if entry == "dup-one"), "{err}");
 }

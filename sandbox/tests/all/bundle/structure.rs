@@ -20,16 +20,7 @@ fn local_header_with_other_size() {
     let local = local_header(&zip, "hello.txt");
     zip[local + 22] ^= 1;
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            BundleError::LocalHeaderMismatch {
-                field: "uncompressed size",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, BundleError::LocalHeaderMismatch { field: "uncompressed size", .. }), "{err}");
 }
 
 #[test]
@@ -39,10 +30,7 @@ fn overlapping_entries() {
     let y = central_header(&zip, "y.txt");
     zip[y + 42..y + 46].copy_from_slice(&(x as u32).to_le_bytes());
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(err, BundleError::OverlappingEntries { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, BundleError::OverlappingEntries { .. }), "{err}");
 }
 
 #[test]
@@ -51,25 +39,13 @@ fn entry_outside_the_file() {
     let x = central_header(&zip, "x.txt");
     zip[x + 20..x + 24].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::EntryOutsideFile { entry } if entry == "x.txt"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::EntryOutsideFile { entry } if entry == "x.txt"), "{err}");
 
     // A header offset past the end has no local header to read.
     let mut zip = bundle_zip(&[("x.txt", b"data")]);
     zip[x + 42..x + 46].copy_from_slice(&u32::MAX.to_le_bytes());
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            BundleError::LocalHeaderMismatch {
-                field: "signature",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, BundleError::LocalHeaderMismatch { field: "signature", .. }), "{err}");
 }
 
 #[test]
@@ -80,10 +56,7 @@ fn encrypted_entry() {
     zip[local + 6] |= 1;
     zip[central + 8] |= 1;
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::Encrypted { entry } if entry == "secret.txt"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::Encrypted { entry } if entry == "secret.txt"), "{err}");
 }
 
 #[test]
@@ -100,10 +73,7 @@ fn crc_mismatch() {
     assert_eq!(&zip[data..data + 5], b"hello");
     zip[data + 4] = b'O';
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::CrcMismatch { entry, .. } if entry == "data.txt"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::CrcMismatch { entry, .. } if entry == "data.txt"), "{err}");
 }
 
 #[test]
@@ -113,10 +83,7 @@ fn bad_deflate_stream() {
     // Block type 3 is reserved in deflate.
     zip[data] = 0xff;
     let err = parse(&zip).unwrap_err();
-    assert!(
-        matches!(&err, BundleError::CorruptData { entry, .. } if entry == "data.txt"),
-        "{err}"
-    );
+    assert!(matches!(&err, BundleError::CorruptData { entry, .. } if entry == "data.txt"), "{err}");
 }
 
 #[test]
