@@ -51,7 +51,7 @@ fn main() {
         let function = engine.prepare(&bundle, FunctionConfig::new("hello")).expect("prepare");
         let nimbus = measure(warmup, iterations, || {
             let result = engine
-                .invoke(&function, Invocation { request_id: "bench".into(), event: EVENT.to_vec() })
+                .invoke(&function, Invocation::new("bench", EVENT.to_vec()))
                 .expect("invoke");
             assert_eq!(result.outcome, Outcome::Success { response: response.to_vec() });
         });

@@ -47,6 +47,26 @@ impl ArtifactCache {
         self.dir.join(format!("{}-{handler_key}-{}.cwasm", digest.hex(), self.fingerprint))
     }
 
+    /// The module compiled before for this digest and handler, if the cache
+    /// has it (and this engine can load it).
+    pub(crate) fn load(&self, engine: &Engine, digest: &BundleDigest, handler: &str) -> Option<Module> {
+        let path = self.path_for(digest, handler);
+        if !path.exists() {
+            return None;
+        }
+        // SAFETY: the file is one this cache wrote (atomically, by rename)
+        // under a name that includes this engine's compatibility hash, in
+        // a data directory only this service writes; wasmtime checks its
+        // header and version before using it.
+        match unsafe { Module::deserialize_file(engine, &path) } {
+            Ok(module) => Some(module),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "unusable cached artifact; recompiling");
+                None
+            }
+        }
+    }
+
     /// The module for `wasm`, from the cache when it is there.
     pub(crate) fn load_or_compile(
         &self,
@@ -55,17 +75,10 @@ impl ArtifactCache {
         handler: &str,
         wasm: &[u8],
     ) -> Result<(Module, ArtifactSource), Error> {
-        let path = self.path_for(digest, handler);
-        if path.exists() {
-            // SAFETY: the file is one this cache wrote (atomically, by rename)
-            // under a name that includes this engine's compatibility hash, in
-            // a data directory only this service writes; wasmtime checks its
-            // header and version before using it.
-            match unsafe { Module::deserialize_file(engine, &path) } {
-                Ok(module) => return Ok((module, ArtifactSource::Cache)),
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "unusable cached artifact; recompiling"),
-            }
+        if let Some(module) = self.load(engine, digest, handler) {
+            return Ok((module, ArtifactSource::Cache));
         }
+        let path = self.path_for(digest, handler);
         let module = Module::new(engine, wasm).map_err(|e| Error::Compile(format!("{e:#}")))?;
         self.compilations.fetch_add(1, Ordering::Relaxed);
         let artifact = module.serialize().map_err(|e| Error::Compile(format!("{e:#}")))?;

@@ -1,15 +1,14 @@
 //! The one wasmtime engine of a process: configuration, instance pool and
-//! the epoch ticker that enforces timeouts.
+//! the clock thread that enforces timeouts and time slices.
 
 use crate::artifact_cache::ArtifactCache;
 use crate::bundle::BundleStore;
 use crate::error::Error;
-use crate::invoke::InvocationState;
+use crate::host_state::InvocationState;
 use crate::limits::InvocationLimits;
 use crate::scratch::ScratchPool;
+use crate::ticker::Ticker;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, Linker, OptLevel, PoolingAllocationConfig};
 
@@ -17,18 +16,26 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, Linker, OptL
 const MAX_WASM32_MEMORY: usize = 4 << 30;
 /// Memory and table bytes kept resident when a pool slot is reused: more
 /// than a small guest touches, so reuse costs no page faults or `madvise`
-/// (see PERF-NOTES.md: this is most of the per-invocation time otherwise).
+/// (see `docs/performance-notes.md`: this is most of the per-invocation
+/// time otherwise).
 const KEEP_RESIDENT: usize = 1 << 20;
+/// Stack bytes of a guest's fiber kept resident when its stack slot is
+/// reused, for the same reason.
+const STACK_KEEP_RESIDENT: usize = 256 << 10;
 
 /// How the engine is set up.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Where bundles, compiled artifacts and scratch directories live.
     pub data_dir: PathBuf,
-    /// Instances that may run at once (the pooling allocator's slots).
+    /// Instances that may exist at once, running or asleep (the pooling
+    /// allocator's slots and fiber stacks).
     pub pool_size: u32,
-    /// How often the epoch advances; the granularity of timeouts.
+    /// How often the epoch advances; the granularity of timeouts and slices.
     pub epoch_tick: Duration,
+    /// How long a guest runs before it yields its thread, when whoever
+    /// polls it says that others wait (see [`crate::YieldSignal`]).
+    pub time_slice: Duration,
     /// Count fuel (≈ instructions) per invocation. Costs speed.
     pub fuel_metering: bool,
     /// Limits on each invocation's output and `/tmp`.
@@ -42,6 +49,7 @@ impl EngineConfig {
             data_dir: data_dir.into(),
             pool_size: 256,
             epoch_tick: Duration::from_millis(1),
+            time_slice: Duration::from_millis(1),
             fuel_metering: false,
             limits: InvocationLimits::default(),
         }
@@ -61,7 +69,7 @@ pub struct SandboxEngine {
     pub(crate) artifacts: ArtifactCache,
     pub(crate) bundles: BundleStore,
     pub(crate) scratch: ScratchPool,
-    ticker_stop: Arc<AtomicBool>,
+    pub(crate) ticker: Ticker,
 }
 
 impl std::fmt::Debug for SandboxEngine {
@@ -74,18 +82,13 @@ impl SandboxEngine {
     /// Builds the engine and starts its epoch ticker.
     pub fn new(config: EngineConfig) -> Result<Self, Error> {
         let engine = Engine::new(&wasmtime_config(&config)).map_err(|e| Error::Engine(format!("{e:#}")))?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut InvocationState| &mut state.wasi)
-            .and_then(|()| crate::bounded_poll::add_to_linker(&mut linker))
-            .map_err(|e| Error::Engine(format!("{e:#}")))?;
-        let mut direct_stdio_linker = linker.clone();
-        crate::direct_stdio::add_to_linker(&mut direct_stdio_linker).map_err(|e| Error::Engine(format!("{e:#}")))?;
+        let linker = crate::wasi::linker(&engine, false).map_err(|e| Error::Engine(format!("{e:#}")))?;
+        let direct_stdio_linker = crate::wasi::linker(&engine, true).map_err(|e| Error::Engine(format!("{e:#}")))?;
         let artifacts = ArtifactCache::open(config.data_dir.join("artifacts"), &engine)?;
         let bundles = BundleStore::open(config.data_dir.join("bundles"))?;
         let scratch = ScratchPool::new(&config.data_dir.join("scratch")).map_err(Error::Io)?;
-        let ticker_stop = Arc::new(AtomicBool::new(false));
-        spawn_epoch_ticker(engine.clone(), config.epoch_tick, Arc::clone(&ticker_stop))?;
-        Ok(Self { engine, linker, direct_stdio_linker, config, artifacts, bundles, scratch, ticker_stop })
+        let ticker = Ticker::start(engine.clone(), config.epoch_tick).map_err(Error::Io)?;
+        Ok(Self { engine, linker, direct_stdio_linker, config, artifacts, bundles, scratch, ticker })
     }
 
     /// The configuration it was built with.
@@ -99,12 +102,6 @@ impl SandboxEngine {
     }
 }
 
-impl Drop for SandboxEngine {
-    fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
-    }
-}
-
 fn wasmtime_config(config: &EngineConfig) -> Config {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_core_instances(config.pool_size)
@@ -114,6 +111,8 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         .table_elements(100_000)
         .linear_memory_keep_resident(KEEP_RESIDENT)
         .table_keep_resident(KEEP_RESIDENT)
+        .total_stacks(config.pool_size)
+        .async_stack_keep_resident(STACK_KEEP_RESIDENT)
         .pagemap_scan(Enabled::Auto);
     let mut wasm = Config::new();
     wasm.allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
@@ -122,19 +121,4 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         .cranelift_opt_level(OptLevel::Speed)
         .memory_init_cow(true);
     wasm
-}
-
-/// One thread advances the epoch every tick; a store's deadline is counted
-/// in ticks. It holds only a clone of the engine and stops with the sandbox.
-fn spawn_epoch_ticker(engine: Engine, tick: Duration, stop: Arc<AtomicBool>) -> Result<(), Error> {
-    std::thread::Builder::new()
-        .name("nimbus-epoch".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(tick);
-                engine.increment_epoch();
-            }
-        })
-        .map(drop)
-        .map_err(Error::Io)
 }

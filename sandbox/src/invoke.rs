@@ -1,78 +1,75 @@
 //! One invocation: a fresh WASI context and instance, the event on stdin,
 //! the limits enforced, and the ending classified into an [`Outcome`].
+//!
+//! An invocation is a future ([`SandboxEngine::run`]): the guest runs on a
+//! fiber, gives its thread away when it sleeps and, when its poller asks,
+//! at the end of each time slice (see `slicing.rs`).
 
-use crate::direct_stdio::DirectStdio;
 use crate::engine::SandboxEngine;
 use crate::error::Error;
+use crate::host_state::{Deadline, InvocationState, TimedOut, TmpBudget, TmpFull};
 use crate::memory_limit::{MemoryLimit, OutOfMemory};
 use crate::outcome::{InvocationMetrics, InvocationResult, Outcome};
 use crate::output::{CappedOutput, Overflow, ResponseTooLarge};
 use crate::prepared::PreparedFunction;
-use crate::scratch::used_bytes;
-use std::path::PathBuf;
+use crate::slicing::{SliceClock, YieldSignal};
+use crate::wasi::direct_stdio::DirectStdio;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use wasmtime::{PoolConcurrencyLimitError, Store, UpdateDeadline};
+use wasmtime::{CallHook, PoolConcurrencyLimitError, Store, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-/// How often (in epoch ticks) a running guest is checked against its
-/// deadline and its `/tmp` size, when its deadline is further away.
-const CHECK_EVERY_TICKS: u64 = 10;
-
 /// One request to run a function.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Invocation {
     /// The request id (`NIMBUS_REQUEST_ID`), unique per invocation.
     pub request_id: String,
     /// The event, given to the guest on stdin.
     pub event: Vec<u8>,
+    /// Who else wants the thread the guest runs on. With a signal, the
+    /// guest yields at the end of each time slice while others wait;
+    /// without one it keeps its thread except while it sleeps.
+    pub yield_signal: Option<Arc<dyn YieldSignal>>,
 }
 
-/// The store's data for one invocation.
-pub(crate) struct InvocationState {
-    pub(crate) wasi: WasiP1Ctx,
-    /// Stdio for `direct_stdio`'s calls, when the module is served there
-    /// (wasmtime-wasi's context then has no stdin).
-    pub(crate) direct_stdio: Option<DirectStdio>,
-    memory: MemoryLimit,
-    pub(crate) deadline: Instant,
-    /// Backs `/tmp`; `None` when the module cannot reach files.
-    tmp_dir: Option<PathBuf>,
-    max_tmp_bytes: u64,
-}
-
-/// Raised (as a trap) when the deadline passes.
-#[derive(Debug)]
-pub(crate) struct TimedOut;
-
-impl std::fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("deadline reached")
+impl Invocation {
+    /// An invocation with `request_id` and `event` that yields to nobody.
+    pub fn new(request_id: impl Into<String>, event: Vec<u8>) -> Self {
+        Self { request_id: request_id.into(), event, yield_signal: None }
     }
 }
 
-impl std::error::Error for TimedOut {}
-
-/// Raised (as a trap) when `/tmp` outgrows its limit.
-#[derive(Debug)]
-struct TmpFull;
-
-impl std::fmt::Display for TmpFull {
+impl std::fmt::Debug for Invocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("/tmp is full")
+        f.debug_struct("Invocation")
+            .field("request_id", &self.request_id)
+            .field("event_bytes", &self.event.len())
+            .field("yields", &self.yield_signal.is_some())
+            .finish()
     }
 }
-
-impl std::error::Error for TmpFull {}
 
 impl SandboxEngine {
-    /// Runs one invocation of `function` in a fresh instance. Whatever the
+    /// Runs one invocation of `function` in a fresh instance and waits for
+    /// it on this thread (see [`SandboxEngine::run`]).
+    pub fn invoke(&self, function: &PreparedFunction, invocation: Invocation) -> Result<InvocationResult, Error> {
+        crate::block_on::block_on(self.run(function, invocation))
+    }
+
+    /// One invocation of `function` in a fresh instance, as a future. Its
+    /// clock (duration, timeout, `NIMBUS_DEADLINE_MS`) starts when it is
+    /// first polled; time it then spends ready but kept waiting for its
+    /// thread after yielding is not counted in its duration. Whatever the
     /// guest does, the result is an [`InvocationResult`]; `Err` means the
     /// sandbox itself could not run it (no free instance slot, or the host
     /// failed to set up `/tmp`).
-    pub fn invoke(&self, function: &PreparedFunction, invocation: Invocation) -> Result<InvocationResult, Error> {
+    ///
+    /// Poll it on a thread that may block for short, bounded moments (host
+    /// calls do file I/O in bounded steps), never on a Tokio worker.
+    pub async fn run(&self, function: &PreparedFunction, invocation: Invocation) -> Result<InvocationResult, Error> {
         let prepared = &function.inner;
         let config = &prepared.config;
         let limits = &self.config.limits;
@@ -104,11 +101,8 @@ impl SandboxEngine {
                 .env("NIMBUS_DEADLINE_MS", deadline_ms.as_millis().to_string())
                 .allow_blocking_current_thread(true);
             if let Some(tmp_dir) = &tmp_dir {
-                wasi.preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?.preopened_dir(
-                    tmp_dir,
-                    "/tmp",
-                    FsPerms::ReadWrite,
-                )?;
+                wasi.preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?
+                    .preopened_dir(tmp_dir, "/tmp", FsPerms::ReadWrite)?;
             }
             Ok(wasi.build_p1())
         })();
@@ -121,49 +115,60 @@ impl SandboxEngine {
                 return Err(Error::Io(std::io::Error::other(format!("{e:#}"))));
             }
         };
+        let clock = self.ticker.clock();
+        let slices = SliceClock::new(invocation.yield_signal, self.config.time_slice, start);
         let state = InvocationState {
             wasi,
             direct_stdio,
             memory: MemoryLimit::new(config.memory_mb as usize * 1024 * 1024),
-            deadline,
-            tmp_dir,
-            max_tmp_bytes: limits.max_tmp_bytes,
+            deadline: Deadline { at: deadline, tick: clock.tick_after(deadline) },
+            tmp: tmp_dir.map(|dir| TmpBudget::new(dir, limits.max_tmp_bytes)),
+            slices: Arc::clone(&slices),
+            clock,
+            max_io_bytes: limits.max_io_bytes_per_call,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
         if self.config.fuel_metering {
             store.set_fuel(u64::MAX).expect("fuel metering is enabled on this engine");
         }
-        let tick = self.config.epoch_tick;
-        store.set_epoch_deadline(ticks_until(deadline, tick));
-        store.epoch_deadline_callback(move |ctx| {
-            let state = ctx.data();
-            if Instant::now() >= state.deadline {
+        // Every tick: the deadline, now and then /tmp's size, and the slice.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut ctx| {
+            let state = ctx.data_mut();
+            if Instant::now() >= state.deadline.at {
                 return Err(wasmtime::Error::new(TimedOut));
             }
-            if let Some(tmp_dir) = &state.tmp_dir
-                && used_bytes(tmp_dir, state.max_tmp_bytes) > state.max_tmp_bytes
-            {
-                return Err(wasmtime::Error::new(TmpFull));
+            if let Some(tmp) = &mut state.tmp {
+                tmp.check(false)?;
             }
-            Ok(UpdateDeadline::Continue(ticks_until(state.deadline, tick)))
+            if state.slices.should_yield() {
+                return Ok(UpdateDeadline::YieldCustom(1, Box::pin(state.slices.yield_now())));
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
+        // Epoch checks run only in wasm: host calls check the deadline too.
+        store.call_hook(|ctx, hook| match hook {
+            CallHook::CallingHost | CallHook::ReturningFromHost => ctx.data().check_deadline(),
+            CallHook::CallingWasm | CallHook::ReturningFromWasm => Ok(()),
         });
 
         let cold_start = !prepared.instantiated.swap(true, Ordering::Relaxed);
-        let ran = prepared
-            .instance_pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
-            .and_then(|start| start.call(&mut store, ()));
-        let duration = start.elapsed();
+        let ran = async {
+            let instance = prepared.instance_pre.instantiate_async(&mut store).await?;
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            start.call_async(&mut store, ()).await
+        }
+        .await;
+        let duration = start.elapsed().saturating_sub(slices.descheduled());
 
         let instructions = self.config.fuel_metering.then(|| u64::MAX - store.get_fuel().unwrap_or(u64::MAX));
         let state = store.into_data();
         let memory_exceeded = state.memory.exceeded();
         let peak_memory_bytes = state.memory.peak_memory_bytes() as u64;
         drop(state.wasi);
-        if let Some(tmp_dir) = state.tmp_dir {
-            self.scratch.release(tmp_dir);
+        if let Some(tmp) = state.tmp {
+            self.scratch.release(tmp.dir);
         }
 
         if let Err(e) = &ran
@@ -198,14 +203,6 @@ impl SandboxEngine {
             },
         })
     }
-}
-
-/// Whole ticks from now to `deadline`, at least 1 and at most the check
-/// interval, so the callback also gets to look at `/tmp` now and then.
-fn ticks_until(deadline: Instant, tick: Duration) -> u64 {
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    let ticks = remaining.as_nanos().div_ceil(tick.as_nanos().max(1));
-    u64::try_from(ticks).unwrap_or(u64::MAX).clamp(1, CHECK_EVERY_TICKS)
 }
 
 struct ClassifyContext {
@@ -313,12 +310,5 @@ mod tests {
                 error_message: "Runtime exited with error: exit status 3".into()
             }
         );
-    }
-
-    #[test]
-    fn ticks_are_capped_by_the_check_interval() {
-        let tick = Duration::from_millis(1);
-        assert_eq!(ticks_until(Instant::now() + Duration::from_secs(5), tick), CHECK_EVERY_TICKS);
-        assert_eq!(ticks_until(Instant::now(), tick), 1);
     }
 }

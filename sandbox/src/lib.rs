@@ -4,10 +4,14 @@
 //! A function is a WASI preview-1 command (see `docs/abi.md`) shipped in a
 //! zip [`Bundle`]. [`SandboxEngine::prepare`] compiles it once (or loads the
 //! compiled artifact from the on-disk cache) and pre-links it;
-//! [`SandboxEngine::invoke`] then runs each invocation in a fresh instance
-//! from the pooling allocator: the event on stdin, the response from stdout,
-//! the log from stderr, its files read-only at `/var/task` and an empty
-//! `/tmp`, with its memory, time, response, log and `/tmp` limited.
+//! [`SandboxEngine::run`] then runs each invocation in a fresh instance
+//! from the pooling allocator, as a future (a sleeping guest holds no
+//! thread; a long-running one yields its thread at the end of each time
+//! slice when its poller says others wait): the event on stdin, the
+//! response from stdout, the log from stderr, its files read-only at
+//! `/var/task` and an empty `/tmp`, with its memory, time, response, log and
+//! `/tmp` limited. [`SandboxEngine::invoke`] runs one to completion on the
+//! calling thread.
 //!
 //! This crate knows nothing of HTTP, storage of metadata or scheduling.
 //!
@@ -19,10 +23,7 @@
 //! let zip = std::fs::read("hello.zip")?;
 //! let bundle = Bundle::parse(&zip, "function.wasm", &BundleLimits::default())?;
 //! let hello = engine.prepare(&bundle, FunctionConfig::from_bundle("hello", &bundle))?;
-//! let result = engine.invoke(&hello, Invocation {
-//!     request_id: "7f1c…".into(),
-//!     event: br#"{"name":"world"}"#.to_vec(),
-//! })?;
+//! let result = engine.invoke(&hello, Invocation::new("7f1c…", br#"{"name":"world"}"#.to_vec()))?;
 //! println!("{:?} in {} µs", result.outcome, result.metrics.duration_us);
 //! # Ok(())
 //! # }
@@ -30,11 +31,11 @@
 #![deny(missing_docs)]
 
 mod artifact_cache;
-mod bounded_poll;
+mod block_on;
 pub mod bundle;
-mod direct_stdio;
 mod engine;
 mod error;
+mod host_state;
 mod invoke;
 pub mod limits;
 pub mod manifest;
@@ -43,7 +44,9 @@ mod outcome;
 mod output;
 mod prepared;
 mod scratch;
-mod wasi_errno;
+mod slicing;
+mod ticker;
+mod wasi;
 
 pub use artifact_cache::ArtifactSource;
 pub use bundle::{Bundle, BundleDigest, BundleError, BundleStore, build_bundle};
@@ -54,13 +57,4 @@ pub use limits::{BundleLimits, InvocationLimits};
 pub use manifest::Manifest;
 pub use outcome::{InvocationMetrics, InvocationResult, Outcome};
 pub use prepared::{FunctionConfig, PreparedFunction};
-
-/// Runs `f` — meant to be the whole life of a thread that runs
-/// invocations — inside wasmtime-wasi's own Tokio runtime context. Its
-/// synchronous WASI calls each wrap an async operation in a `block_on`;
-/// without an ambient runtime each call enters that runtime afresh and
-/// yields once before running the operation; with one it runs it at once.
-/// Never call this on a Tokio worker thread (nor run wasm on one).
-pub fn with_wasi_runtime<R>(f: impl FnOnce() -> R) -> R {
-    wasmtime_wasi::runtime::with_ambient_tokio_runtime(f)
-}
+pub use slicing::YieldSignal;

@@ -42,11 +42,20 @@ pub struct InvocationLimits {
     pub max_log_bytes: usize,
     /// Size of the writable `/tmp` of one invocation.
     pub max_tmp_bytes: u64,
+    /// Most bytes one read or write call moves: a longer one returns a
+    /// short count (which WASI allows and guests loop on), so that no
+    /// single call runs far past the deadline.
+    pub max_io_bytes_per_call: usize,
 }
 
 impl Default for InvocationLimits {
     fn default() -> Self {
-        Self { max_response_bytes: MAX_SYNC_PAYLOAD_BYTES, max_log_bytes: MIB as usize, max_tmp_bytes: 512 * MIB }
+        Self {
+            max_response_bytes: MAX_SYNC_PAYLOAD_BYTES,
+            max_log_bytes: MIB as usize,
+            max_tmp_bytes: 512 * MIB,
+            max_io_bytes_per_call: MIB as usize,
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use crate::artifact_cache::ArtifactSource;
 use crate::bundle::{Bundle, BundleDigest};
 use crate::engine::SandboxEngine;
 use crate::error::Error;
-use crate::invoke::InvocationState;
+use crate::host_state::InvocationState;
 use crate::limits::{DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -140,15 +140,42 @@ impl SandboxEngine {
         let files_dir = self.bundles.materialize(bundle)?;
         let (module, source) =
             self.artifacts.load_or_compile(&self.engine, bundle.digest(), bundle.handler(), bundle.module())?;
+        self.link(bundle.digest().clone(), module, source, files_dir, config)
+    }
+
+    /// Makes a bundle prepared before ready again from what that left on
+    /// disk — its extracted files and its compiled artifact — without the
+    /// zip and without compiling: `Ok(None)` when either is missing (then
+    /// [`SandboxEngine::prepare`] it from its bundle).
+    pub fn prepare_cached(
+        &self,
+        digest: &BundleDigest,
+        handler: &str,
+        config: FunctionConfig,
+    ) -> Result<Option<PreparedFunction>, Error> {
+        config.validate()?;
+        let Some(files_dir) = self.bundles.extracted(digest) else { return Ok(None) };
+        let Some(module) = self.artifacts.load(&self.engine, digest, handler) else { return Ok(None) };
+        self.link(digest.clone(), module, ArtifactSource::Cache, files_dir, config).map(Some)
+    }
+
+    fn link(
+        &self,
+        digest: BundleDigest,
+        module: wasmtime::Module,
+        source: ArtifactSource,
+        files_dir: PathBuf,
+        config: FunctionConfig,
+    ) -> Result<PreparedFunction, Error> {
         let uses_filesystem = module.imports().any(|import| reaches_directories(import.name()));
-        let direct_stdio = crate::direct_stdio::can_serve(&module, uses_filesystem);
+        let direct_stdio = crate::wasi::direct_stdio::can_serve(&module, uses_filesystem);
         let linker = if direct_stdio { &self.direct_stdio_linker } else { &self.linker };
         let instance_pre = linker.instantiate_pre(&module).map_err(|e| Error::Link(format!("{e:#}")))?;
         let base_env = base_env(&config);
         Ok(PreparedFunction {
             inner: Arc::new(Prepared {
                 config,
-                digest: bundle.digest().clone(),
+                digest,
                 source,
                 files_dir,
                 instance_pre,

@@ -1,5 +1,6 @@
 //! How a scheduler is set up: where its data lives and its limits and prices.
 
+use crate::limits::Limits;
 use crate::names::ArnScope;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +32,11 @@ pub struct SchedulerConfig {
     pub account_concurrency: u32,
     /// OS threads that run wasm (default: [`half_the_cores`]).
     pub sandbox_threads: usize,
+    /// How long a guest runs before it yields its thread when other
+    /// invocations wait for one.
+    pub time_slice: Duration,
+    /// Every limit, with Lambda's defaults.
+    pub limits: Limits,
     /// A version not invoked for this long is dropped from memory (it is
     /// re-prepared from the artifact cache on its next invocation).
     pub idle_unload_after: Duration,
@@ -48,6 +54,8 @@ impl SchedulerConfig {
             scope: ArnScope::default(),
             account_concurrency: 1000,
             sandbox_threads: half_the_cores(),
+            time_slice: Duration::from_millis(1),
+            limits: Limits::default(),
             idle_unload_after: Duration::from_secs(15 * 60),
             prices: Prices::default(),
             fuel_metering: false,

@@ -7,8 +7,14 @@
 //! each version's module as it is created, so that the first invocation is
 //! not a compile; [`Scheduler::invoke`] resolves a name and qualifier to one
 //! immutable version, takes a concurrency permit (or answers 429 at once),
-//! runs the sandbox on a fixed pool of threads, and commits the usage record
-//! before it returns.
+//! runs the sandbox on a fair executor (every function gets its share of
+//! the sandbox threads, whatever its number of invocations; a sleeping
+//! guest holds no thread), and commits the usage record before it returns.
+//!
+//! The source is laid out by stage: `registry/` (the catalog snapshot and
+//! its one owner, SQLite, the control-plane calls), `invocation/` (resolve →
+//! admit → execute on the `executor/` → answer) and `metering/` (usage
+//! ledger, logs, metrics).
 //!
 //! ```no_run
 //! # async fn demo() -> nimbus_scheduler::Result<()> {
@@ -20,34 +26,21 @@
 //! ```
 #![deny(missing_docs)]
 
-mod catalog;
-mod concurrency;
 mod config;
-mod control_account;
-mod control_aliases;
-mod control_functions;
-mod control_versions;
 mod error;
-mod invoke_types;
-mod ledger;
-mod log_frame;
-mod metrics;
+mod invocation;
+mod limits;
+mod metering;
 pub mod model;
 pub mod names;
-mod pipeline;
-mod resolve;
-mod sandbox_threads;
+mod registry;
 mod scheduler;
 mod state;
-mod store;
-mod usage;
-mod usage_types;
-mod validate;
-mod warm_pool;
 
 pub use config::{Prices, SchedulerConfig, half_the_cores};
 pub use error::{Error, Result, ThrottleReason};
-pub use invoke_types::{InvocationType, InvokeRequest, InvokeResponse};
-pub use metrics::Metrics;
+pub use invocation::types::{InvocationType, InvokeRequest, InvokeResponse};
+pub use limits::Limits;
+pub use metering::metrics::Metrics;
+pub use metering::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
 pub use scheduler::{FunctionDetails, Scheduler};
-pub use usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};

@@ -2,11 +2,12 @@
 
 use crate::config::SchedulerConfig;
 use crate::error::Result;
-use crate::invoke_types::{InvokeRequest, InvokeResponse};
-use crate::metrics::Metrics;
+use crate::invocation::types::{InvokeRequest, InvokeResponse};
+use crate::limits::Limits;
+use crate::metering::metrics::Metrics;
 use crate::model::*;
 use crate::names::ArnScope;
-use crate::usage_types::{LogRecord, UsageQuery, UsageReport};
+use crate::metering::usage_types::{LogRecord, UsageQuery, UsageReport};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,6 +53,11 @@ impl Scheduler {
     /// The configuration.
     pub fn config(&self) -> &SchedulerConfig {
         &self.inner.config
+    }
+
+    /// The limits it enforces (the gateway and the CLI read them here).
+    pub fn limits(&self) -> &Limits {
+        &self.inner.config.limits
     }
 
     /// The Prometheus registry and the scheduler's collectors.
@@ -222,7 +228,7 @@ impl Scheduler {
 
     /// Invoke, synchronously: the response once the usage record is committed.
     pub async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResponse> {
-        crate::pipeline::invoke_sync(&self.inner, request).await
+        crate::invocation::invoke_sync(&self.inner, request).await
     }
 
     /// Usage totals (and an hourly series) from the ledger.
@@ -238,7 +244,7 @@ impl Scheduler {
 
     /// Waits up to `grace` for in-flight invocations, then flushes the ledger.
     pub async fn shutdown(&self, grace: Duration) {
-        crate::pipeline::drain(&self.inner, grace).await;
+        crate::invocation::drain(&self.inner, grace).await;
         let inner = Arc::clone(&self.inner);
         let _ = tokio::task::spawn_blocking(move || inner.ledger.flush()).await;
     }

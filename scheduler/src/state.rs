@@ -1,34 +1,34 @@
-//! The scheduler's shared state and its start-up: storage opened, the
-//! catalog loaded from it, the sandbox engine, threads and ledger started.
+//! The scheduler's shared state and its start-up: the registry loaded, the
+//! sandbox engine, the executor's threads and the ledger started.
 
-use crate::catalog::{Catalog, FunctionEntry, VersionEntry};
-use crate::concurrency::{AccountConcurrency, FunctionConcurrency};
 use crate::config::SchedulerConfig;
 use crate::error::{Error, Result};
-use crate::ledger::Ledger;
-use crate::metrics::Metrics;
-use crate::names::LATEST;
-use crate::sandbox_threads::SandboxThreads;
-use crate::store::Store;
+use crate::invocation::admit::{AccountConcurrency, minimum_unreserved};
+use crate::invocation::executor::Executor;
+use crate::metering::ledger::Ledger;
+use crate::metering::metrics::Metrics;
+use crate::registry::catalog::VersionEntry;
+use crate::registry::{Draft, Registry};
 use nimbus_sandbox::{EngineConfig, SandboxEngine};
-use std::collections::BTreeMap;
-use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 /// How often idle versions are looked for.
 const IDLE_SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// Instance slots beyond the account's concurrency: a version's first
+/// invocations may overlap a little with the slots of finishing ones.
+const SPARE_INSTANCE_SLOTS: u32 = 16;
 
 pub(crate) struct State {
     pub config: SchedulerConfig,
     pub engine: SandboxEngine,
-    pub store: Store,
-    pub catalog: RwLock<Catalog>,
+    pub registry: Registry,
     pub account: AccountConcurrency,
-    pub threads: SandboxThreads,
+    pub executor: Executor,
     pub ledger: Arc<Ledger>,
     pub metrics: Metrics,
-    /// Invocations between request and response, for a graceful shutdown.
+    /// Invocations between admission and completion, for a graceful shutdown.
     pub in_flight: AtomicUsize,
     pub drained: tokio::sync::Notify,
 }
@@ -37,22 +37,32 @@ impl State {
     pub(crate) fn open(config: SchedulerConfig) -> Result<Self> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::service("creating the data directory", e))?;
         let mut engine_config = EngineConfig::new(&config.data_dir);
-        // Only sandbox threads run wasm, so this many slots always suffice.
-        engine_config.pool_size = (config.sandbox_threads as u32 * 2).max(16);
+        // Every admitted invocation may hold an instance (running or asleep).
+        engine_config.pool_size = config.account_concurrency.saturating_add(SPARE_INSTANCE_SLOTS);
         engine_config.fuel_metering = config.fuel_metering;
+        engine_config.limits = config.limits.invocation.clone();
+        engine_config.time_slice = config.time_slice;
         let engine = SandboxEngine::new(engine_config).map_err(|e| Error::service("starting the sandbox", e))?;
-        let store = Store::open(&config.data_dir)?;
+        let registry = Registry::open(&config.data_dir)?;
         let account = AccountConcurrency::new(config.account_concurrency);
-        let catalog = load_catalog(&store, &account)?;
+        let reserved = registry.snapshot().reserved_total();
+        account.set_reserved_total(reserved);
+        let allowed = u64::from(config.account_concurrency - minimum_unreserved(config.account_concurrency));
+        if reserved > allowed {
+            tracing::warn!(
+                reserved,
+                account_concurrency = config.account_concurrency,
+                "the stored reservations exceed what the account concurrency allows; unreserved functions are throttled until reservations are lowered"
+            );
+        }
         let ledger = Ledger::open(&config.data_dir.join("registry.sqlite3"))?;
-        let threads = SandboxThreads::start(config.sandbox_threads, &ledger)?;
+        let executor = Executor::start(config.sandbox_threads, config.time_slice, &ledger)?;
         Ok(Self {
             config,
             engine,
-            store,
-            catalog: RwLock::new(catalog),
+            registry,
             account,
-            threads,
+            executor,
             ledger,
             metrics: Metrics::new(),
             in_flight: AtomicUsize::new(0),
@@ -60,58 +70,41 @@ impl State {
         })
     }
 
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Catalog> {
-        self.catalog.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Catalog> {
-        self.catalog.write().unwrap_or_else(|e| e.into_inner())
+    /// A registry change (see [`Registry::change`]); the account's
+    /// reservations follow it.
+    pub(crate) fn change<T>(&self, edit: impl FnOnce(&mut Draft<'_>) -> Result<T>) -> Result<T> {
+        self.registry.change(edit, |catalog| self.account.set_reserved_total(catalog.reserved_total()))
     }
 
     /// Every version of every function.
     pub(crate) fn all_versions(&self) -> Vec<(String, Arc<VersionEntry>)> {
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         catalog
             .functions
             .iter()
-            .flat_map(|(name, f)| {
-                std::iter::once(&f.latest).chain(f.published.values()).map(move |v| (name.clone(), Arc::clone(v)))
-            })
+            .flat_map(|(name, f)| f.versions().map(move |v| (name.clone(), Arc::clone(v))))
             .collect()
     }
 }
 
-fn load_catalog(store: &Store, account: &AccountConcurrency) -> Result<Catalog> {
-    let mut catalog = Catalog::default();
-    for stored in store.load()? {
-        let mut latest = None;
-        let mut published = BTreeMap::new();
-        for (version, record) in stored.versions {
-            let entry = VersionEntry::new(version.clone(), record, None);
-            if version == LATEST {
-                latest = Some(entry);
-            } else if let Ok(number) = version.parse::<u64>() {
-                published.insert(number, entry);
-            }
-        }
-        let Some(latest) = latest else {
-            tracing::warn!(function = %stored.name, "function without $LATEST in the registry; skipped");
-            continue;
-        };
-        let concurrency = FunctionConcurrency::new(None);
-        account.reserve(&concurrency, stored.reserved_concurrency)?;
-        catalog.functions.insert(
-            stored.name,
-            FunctionEntry {
-                latest,
-                published,
-                aliases: stored.aliases.into_iter().collect(),
-                next_version: stored.next_version,
-                concurrency,
-            },
-        );
+/// Counts an invocation as in flight until dropped.
+pub(crate) struct InFlight(Arc<State>);
+
+impl InFlight {
+    pub(crate) fn enter(state: &Arc<State>) -> Self {
+        state.in_flight.fetch_add(1, Ordering::AcqRel);
+        state.metrics.concurrent.inc();
+        Self(Arc::clone(state))
     }
-    Ok(catalog)
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.metrics.concurrent.dec();
+        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.drained.notify_waiters();
+        }
+    }
 }
 
 /// Background upkeep: prepares every stored version once after start-up
@@ -121,7 +114,7 @@ pub(crate) fn start_upkeep(state: &Arc<State>) {
     let spawned = std::thread::Builder::new().name("nimbus-upkeep".into()).spawn(move || {
         if let Some(state) = weak.upgrade() {
             for (name, version) in state.all_versions() {
-                if let Err(e) = crate::warm_pool::warm(&state.engine, &state.store, &name, &version) {
+                if let Err(e) = crate::invocation::warm_pool::prepare_again(&state, &name, &version) {
                     tracing::warn!(function = %name, version = %version.version, error = %e, "could not prepare a stored version");
                 }
             }
@@ -130,7 +123,8 @@ pub(crate) fn start_upkeep(state: &Arc<State>) {
             std::thread::sleep(IDLE_SWEEP_EVERY);
             let Some(state) = weak.upgrade() else { return };
             let idle = state.config.idle_unload_after;
-            let unloaded = crate::warm_pool::unload_idle(state.all_versions().into_iter().map(|(_, v)| v), idle);
+            let unloaded =
+                crate::invocation::warm_pool::unload_idle(state.all_versions().into_iter().map(|(_, v)| v), idle);
             if unloaded > 0 {
                 tracing::info!(unloaded, "dropped idle versions from memory");
             }

@@ -82,7 +82,7 @@ impl RunCommand {
         let engine = SandboxEngine::new(engine_config)?;
         let function = engine.prepare(&bundle, config)?;
         let request_id = uuid::Uuid::new_v4().to_string();
-        let result = engine.invoke(&function, Invocation { request_id: request_id.clone(), event })?;
+        let result = engine.invoke(&function, Invocation::new(request_id.clone(), event))?;
 
         let mut stdout = std::io::stdout().lock();
         let mut stderr = std::io::stderr().lock();

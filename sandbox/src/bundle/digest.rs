@@ -16,6 +16,14 @@ impl BundleDigest {
         Self(Sha256::digest(bytes).into())
     }
 
+    /// The digest written as [`BundleDigest::hex`] writes it; `None` for
+    /// anything else.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes).ok()?;
+        Some(Self(bytes))
+    }
+
     /// Lower-case hex, 64 characters.
     pub fn hex(&self) -> String {
         hex::encode(self.0)

@@ -35,6 +35,12 @@ impl BundleStore {
         Ok(Self { root })
     }
 
+    /// The directory of a bundle extracted before, if it is there.
+    pub fn extracted(&self, digest: &super::BundleDigest) -> Option<PathBuf> {
+        let target = self.root.join(digest.hex());
+        target.is_dir().then_some(target)
+    }
+
     /// Directory holding the bundle's files, extracting it on first use.
     pub fn materialize(&self, bundle: &Bundle) -> Result<PathBuf, BundleError> {
         let target = self.root.join(bundle.digest().hex());

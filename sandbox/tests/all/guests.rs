@@ -72,7 +72,7 @@ pub fn invoke(function: &PreparedFunction, event: &[u8]) -> InvocationResult {
 /// run it.
 pub fn invoke_on(engine: &SandboxEngine, function: &PreparedFunction, event: &[u8]) -> InvocationResult {
     engine
-        .invoke(function, Invocation { request_id: request_id(), event: event.to_vec() })
+        .invoke(function, Invocation::new(request_id(), event.to_vec()))
         .expect("the sandbox runs the invocation")
 }
 

@@ -216,7 +216,7 @@ fn print_env_sees_its_context_and_own_variables_only() {
     let request_id = "print-env-request-7f1c";
     let before_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis();
     let result = engine()
-        .invoke(&printer, Invocation { request_id: request_id.into(), event: b"{}".to_vec() })
+        .invoke(&printer, Invocation::new(request_id, b"{}".to_vec()))
         .expect("the sandbox runs the invocation");
 
     let output = String::from_utf8(response(&result.outcome).to_vec()).unwrap();
@@ -293,7 +293,7 @@ fn a_full_pool_refuses_invocations_until_a_slot_is_free() {
         let running = scope.spawn(|| invoke_on(&one_slot, &looping, b"{}"));
         std::thread::sleep(Duration::from_millis(200));
 
-        let refused = one_slot.invoke(&echo, Invocation { request_id: "refused".into(), event: b"{}".to_vec() });
+        let refused = one_slot.invoke(&echo, Invocation::new("refused", b"{}".to_vec()));
         assert!(
             matches!(refused, Err(Error::InstanceLimitExceeded { pool_size: 1 })),
             "expected InstanceLimitExceeded, got {refused:?}"

@@ -1,9 +1,9 @@
 //! `fd_read` on stdin and `fd_write` on stdout and stderr, served straight
 //! from the invocation's buffers.
 //!
-//! wasmtime-wasi's synchronous `fd_read`/`fd_write` each run an async
-//! operation under a Tokio `block_on` (PERF-NOTES.md: thousands of
-//! instructions per call), although stdio here is memory. These two calls
+//! wasmtime-wasi's `fd_read`/`fd_write` go through its descriptor table,
+//! stream traits and a boxed future per call (see
+//! `docs/performance-notes.md`), although stdio here is memory. These two calls
 //! are most of what a function does (read the event, write the response
 //! and its log), so for a module whose descriptors can only ever be the
 //! three stdio ones they are answered here instead: a module that imports
@@ -16,17 +16,15 @@
 //! traps (WASI's rule for pointers). Response and log limits are the same
 //! [`CappedOutput`]s.
 
-use crate::invoke::InvocationState;
+use super::errno;
+use super::{MODULE, first_non_empty, slice_at, write_u32};
+use crate::host_state::InvocationState;
 use crate::output::{CappedOutput, Overflow, ResponseTooLarge};
-use crate::wasi_errno as errno;
 use wasmtime::{Caller, Extern, Linker, Memory, Module};
 
 const STDIN: i32 = 0;
 const STDOUT: i32 = 1;
 const STDERR: i32 = 2;
-/// An `iovec`/`ciovec`: a 32-bit pointer and a 32-bit length.
-const IOVEC_SIZE: usize = 8;
-const IOVEC_ALIGN: usize = 4;
 
 /// The calls that can open, close or renumber a descriptor: a module that
 /// imports none of them only ever has stdin, stdout and stderr.
@@ -57,31 +55,13 @@ impl DirectStdio {
     }
 }
 
-/// Shadows wasmtime-wasi's `fd_read` and `fd_write` in `linker` (a linker
-/// used only for modules [`can_serve`] accepts).
+/// Shadows `fd_read` and `fd_write` in `linker` (a linker used only for
+/// modules [`can_serve`] accepts; shadowing is allowed by the caller).
 pub(crate) fn add_to_linker(linker: &mut Linker<InvocationState>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    linker.func_wrap("wasi_snapshot_preview1", "fd_read", fd_read)?;
-    linker.func_wrap("wasi_snapshot_preview1", "fd_write", fd_write)?;
-    linker.allow_shadowing(false);
+    linker.func_wrap(MODULE, "fd_read", fd_read)?;
+    linker.func_wrap(MODULE, "fd_write", fd_write)?;
     Ok(())
 }
-
-/// A guest pointer that fell outside its memory or was misaligned.
-#[derive(Debug)]
-struct BadPointer {
-    call: &'static str,
-    what: &'static str,
-    at: usize,
-}
-
-impl std::fmt::Display for BadPointer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} pointer {:#x} is out of bounds or misaligned", self.call, self.what, self.at)
-    }
-}
-
-impl std::error::Error for BadPointer {}
 
 fn fd_read(
     mut caller: Caller<'_, InvocationState>,
@@ -99,7 +79,7 @@ fn fd_read(
     let n = available.len().min(len);
     data[at..at + n].copy_from_slice(&available[..n]);
     stdio.read += n;
-    data[result..result + 4].copy_from_slice(&(n as u32).to_le_bytes());
+    write_u32(data, result, n as u32);
     Ok(errno::SUCCESS)
 }
 
@@ -120,7 +100,7 @@ fn fd_write(
     if output.append(&data[at..at + len]) > 0 && output.overflow() == Overflow::Trap {
         return Err(wasmtime::Error::new(ResponseTooLarge));
     }
-    data[result..result + 4].copy_from_slice(&(len as u32).to_le_bytes());
+    write_u32(data, result, len as u32);
     Ok(errno::SUCCESS)
 }
 
@@ -135,7 +115,7 @@ fn enter<'a>(
     let memory = guest_memory(caller, call)?;
     let (data, state) = memory.data_and_store_mut(caller);
     let stdio = state.direct_stdio.as_mut().ok_or_else(not_direct)?;
-    let buffer = first_non_empty(data, call, iovs, iovs_len)?;
+    let buffer = first_non_empty(data, call, iovs, iovs_len)?.map_or((0, 0), |first| (first.start, first.len));
     Ok((data, stdio, buffer))
 }
 
@@ -158,42 +138,6 @@ fn guest_memory(caller: &mut Caller<'_, InvocationState>, call: &'static str) ->
     Ok(memory)
 }
 
-/// The start of `size` bytes at guest address `at`, checked against the
-/// memory's bounds and `align`.
-fn slice_at(data: &[u8], call: &'static str, at: i32, size: usize, align: usize) -> wasmtime::Result<usize> {
-    let start = at as u32 as usize;
-    if !start.is_multiple_of(align) || start.checked_add(size).is_none_or(|end| end > data.len()) {
-        return Err(wasmtime::Error::new(BadPointer { call, what: "argument", at: start }));
-    }
-    Ok(start)
-}
-
-/// The first buffer of the iovec array with a non-zero length, as (start,
-/// length) in guest memory; (0, 0) when all are empty.
-fn first_non_empty(data: &[u8], call: &'static str, iovs: i32, count: i32) -> wasmtime::Result<(usize, usize)> {
-    let count = count as u32 as usize;
-    let array = iovs as u32 as usize;
-    let Some(array_size) = count.checked_mul(IOVEC_SIZE) else {
-        return Err(wasmtime::Error::new(BadPointer { call, what: "iovec array", at: array }));
-    };
-    if !array.is_multiple_of(IOVEC_ALIGN) || array.checked_add(array_size).is_none_or(|end| end > data.len()) {
-        return Err(wasmtime::Error::new(BadPointer { call, what: "iovec array", at: array }));
-    }
-    for n in 0..count {
-        let entry = &data[array + n * IOVEC_SIZE..array + (n + 1) * IOVEC_SIZE];
-        let buf = u32::from_le_bytes(entry[0..4].try_into().expect("4 bytes")) as usize;
-        let len = u32::from_le_bytes(entry[4..8].try_into().expect("4 bytes")) as usize;
-        if len == 0 {
-            continue;
-        }
-        if buf.checked_add(len).is_none_or(|end| end > data.len()) {
-            return Err(wasmtime::Error::new(BadPointer { call, what: "buffer", at: buf }));
-        }
-        return Ok((buf, len));
-    }
-    Ok((0, 0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,30 +150,5 @@ mod tests {
         for name in ["fd_read", "fd_write", "fd_fdstat_get", "environ_get", "proc_exit", "poll_oneoff", "fd_seek"] {
             assert!(!changes_descriptors(name), "{name}");
         }
-    }
-
-    #[test]
-    fn the_first_non_empty_buffer_is_used() {
-        let mut memory = vec![0u8; 64];
-        // Two iovecs at 16: (buf 40, len 0) then (buf 48, len 5).
-        memory[16..20].copy_from_slice(&40u32.to_le_bytes());
-        memory[24..28].copy_from_slice(&48u32.to_le_bytes());
-        memory[28..32].copy_from_slice(&5u32.to_le_bytes());
-        assert_eq!(first_non_empty(&memory, "t", 16, 2).unwrap(), (48, 5));
-        assert_eq!(first_non_empty(&memory, "t", 16, 1).unwrap(), (0, 0));
-    }
-
-    #[test]
-    fn pointers_outside_memory_or_misaligned_are_refused() {
-        let mut memory = vec![0u8; 64];
-        memory[16..20].copy_from_slice(&60u32.to_le_bytes());
-        memory[20..24].copy_from_slice(&8u32.to_le_bytes());
-        assert!(first_non_empty(&memory, "t", 16, 1).unwrap_err().is::<BadPointer>());
-        assert!(first_non_empty(&memory, "t", 18, 1).is_err());
-        assert!(first_non_empty(&memory, "t", 60, 1).is_err());
-        assert!(first_non_empty(&memory, "t", 16, i32::MAX).is_err());
-        assert!(slice_at(&memory, "t", 62, 4, 4).is_err());
-        assert!(slice_at(&memory, "t", 6, 4, 4).is_err());
-        assert_eq!(slice_at(&memory, "t", 60, 4, 4).unwrap(), 60);
     }
 }

@@ -1,11 +1,10 @@
 //! Reserved concurrency, account settings and stored code.
 
 use crate::error::{Error, Result};
+use crate::invocation::resolve;
 use crate::model::*;
 use crate::names::FunctionRef;
-use crate::resolve;
 use crate::state::State;
-use nimbus_sandbox::BundleLimits;
 use std::collections::BTreeMap;
 
 /// Code an account may store in all (Lambda: 75 GB).
@@ -15,48 +14,45 @@ impl State {
     pub(crate) fn put_function_concurrency(&self, function: &str, reserved: i64) -> Result<Concurrency> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
-        if reserved < 0 {
-            return Err(Error::range(reserved, "reservedConcurrentExecutions", 0, i64::from(u32::MAX)));
-        }
-        let reserved = u32::try_from(reserved)
-            .map_err(|_| Error::range(reserved, "reservedConcurrentExecutions", 0, i64::from(u32::MAX)))?;
-        let catalog = self.write();
-        let entry = resolve::function(&catalog, scope, &name)?;
-        let previous = entry.concurrency.reserved();
-        self.account.reserve(&entry.concurrency, Some(reserved))?;
-        if let Err(e) = self.persist(&name, entry) {
-            let _ = self.account.reserve(&entry.concurrency, previous);
-            return Err(e);
-        }
-        Ok(Concurrency { reserved_concurrent_executions: reserved })
+        let out_of_range = || Error::range(reserved, "reservedConcurrentExecutions", 0, i64::from(u32::MAX));
+        let reserved = u32::try_from(reserved).map_err(|_| out_of_range())?;
+        self.change(|draft| {
+            let others = draft.catalog().reserved_total()
+                - draft.function(&name).and_then(|f| f.reserved).map_or(0, u64::from);
+            let entry = draft.function_mut(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
+            self.account.check_reservation(others, reserved)?;
+            entry.reserved = Some(reserved);
+            Ok(Concurrency { reserved_concurrent_executions: reserved })
+        })
     }
 
     pub(crate) fn get_function_concurrency(&self, function: &str) -> Result<Option<Concurrency>> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         let entry = resolve::function(&catalog, scope, &name)?;
-        Ok(entry.concurrency.reserved().map(|n| Concurrency { reserved_concurrent_executions: n }))
+        Ok(entry.reserved.map(|n| Concurrency { reserved_concurrent_executions: n }))
     }
 
     pub(crate) fn delete_function_concurrency(&self, function: &str) -> Result<()> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
-        let catalog = self.write();
-        let entry = resolve::function(&catalog, scope, &name)?;
-        self.account.reserve(&entry.concurrency, None)?;
-        self.persist(&name, entry)
+        self.change(|draft| {
+            let entry = draft.function_mut(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
+            entry.reserved = None;
+            Ok(())
+        })
     }
 
     pub(crate) fn account_settings(&self) -> Result<AccountSettings> {
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         let mut code: BTreeMap<&str, u64> = BTreeMap::new();
         for entry in catalog.functions.values() {
-            for version in std::iter::once(&entry.latest).chain(entry.published.values()) {
+            for version in entry.versions() {
                 code.insert(&version.record.code_digest_hex, version.record.code_size);
             }
         }
-        let limits = BundleLimits::default();
+        let limits = &self.config.limits.bundle;
         Ok(AccountSettings {
             account_limit: AccountLimit {
                 total_code_size: TOTAL_CODE_SIZE,
@@ -73,6 +69,6 @@ impl State {
     }
 
     pub(crate) fn code_zip(&self, digest_hex: &str) -> Result<Vec<u8>> {
-        self.store.read_code(digest_hex)
+        self.registry.store.read_code(digest_hex)
     }
 }

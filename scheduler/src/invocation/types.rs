@@ -27,6 +27,10 @@ pub struct InvokeRequest {
     /// one id runs through the HTTP answer, the log and the ledger; a new
     /// one is made when `None` or not a UUID.
     pub request_id: Option<String>,
+    /// How long to wait for concurrency when none is free: `None` (what
+    /// Lambda's Invoke does) answers 429 at once; callers that can wait
+    /// (event sources, local tools) give a bound.
+    pub wait_for_capacity: Option<std::time::Duration>,
 }
 
 impl InvokeRequest {
@@ -39,6 +43,7 @@ impl InvokeRequest {
             invocation_type: InvocationType::RequestResponse,
             tail_log: false,
             request_id: None,
+            wait_for_capacity: None,
         }
     }
 }

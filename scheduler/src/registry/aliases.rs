@@ -1,13 +1,12 @@
 //! CreateAlias, GetAlias, UpdateAlias, DeleteAlias and ListAliases.
 
-use crate::catalog::{AliasRecord, FunctionEntry, new_revision_id};
-use crate::control_functions::{check_revision, page_size};
+use super::catalog::{AliasRecord, FunctionEntry, new_revision_id};
+use super::{check_revision, page_size, validate};
 use crate::error::{Error, Result};
+use crate::invocation::resolve;
 use crate::model::*;
 use crate::names::{ArnScope, FunctionRef, LATEST, is_version, parse_alias_name};
-use crate::resolve;
 use crate::state::State;
-use crate::validate;
 use std::collections::BTreeMap;
 
 /// Checks a version an alias points to and its additional weights.
@@ -61,31 +60,31 @@ impl State {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let alias = parse_alias_name(&request.name)?;
-        let description = validate::description(request.description.as_deref().unwrap_or(""))?;
+        let description = validate::description(request.description.as_deref().unwrap_or(""), &self.config.limits)?;
         let weights = request.routing_config.map(|r| r.additional_version_weights).unwrap_or_default();
-        let mut catalog = self.write();
-        let entry = resolve::function_mut(&mut catalog, scope, &name)?;
-        if entry.aliases.contains_key(&alias) {
-            return Err(Error::Conflict(format!("Alias already exists: {}", scope.qualified_arn(&name, &alias))));
-        }
-        check_routing(entry, scope, &name, &request.function_version, &weights)?;
-        let record = AliasRecord {
-            function_version: request.function_version,
-            description,
-            weights,
-            revision_id: new_revision_id(),
-        };
-        let answer = record.configuration(scope, &name, &alias);
-        entry.aliases.insert(alias, record);
-        self.persist(&name, entry)?;
-        Ok(answer)
+        self.change(|draft| {
+            let entry = draft.function_mut(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
+            if entry.aliases.contains_key(&alias) {
+                return Err(Error::Conflict(format!("Alias already exists: {}", scope.qualified_arn(&name, &alias))));
+            }
+            check_routing(entry, scope, &name, &request.function_version, &weights)?;
+            let record = AliasRecord {
+                function_version: request.function_version,
+                description,
+                weights,
+                revision_id: new_revision_id(),
+            };
+            let answer = record.configuration(scope, &name, &alias);
+            entry.aliases.insert(alias, record);
+            Ok(answer)
+        })
     }
 
     pub(crate) fn get_alias(&self, function: &str, alias: &str) -> Result<AliasConfiguration> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let alias = parse_alias_name(alias)?;
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         let entry = resolve::function(&catalog, scope, &name)?;
         let record = entry.aliases.get(&alias).ok_or_else(|| alias_not_found(scope, &name, &alias))?;
         Ok(record.configuration(scope, &name, &alias))
@@ -100,38 +99,41 @@ impl State {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let alias = parse_alias_name(alias)?;
-        let mut catalog = self.write();
-        let entry = resolve::function_mut(&mut catalog, scope, &name)?;
-        let current = entry.aliases.get(&alias).ok_or_else(|| alias_not_found(scope, &name, &alias))?;
-        check_revision(request.revision_id.as_deref(), &current.revision_id)?;
-        let mut record = current.clone();
-        if let Some(version) = request.function_version {
-            record.function_version = version;
-        }
-        if let Some(description) = request.description.as_deref() {
-            record.description = validate::description(description)?;
-        }
-        if let Some(routing) = request.routing_config {
-            record.weights = routing.additional_version_weights;
-        }
-        check_routing(entry, scope, &name, &record.function_version, &record.weights)?;
-        record.revision_id = new_revision_id();
-        let answer = record.configuration(scope, &name, &alias);
-        entry.aliases.insert(alias, record);
-        self.persist(&name, entry)?;
-        Ok(answer)
+        let description =
+            request.description.as_deref().map(|d| validate::description(d, &self.config.limits)).transpose()?;
+        self.change(|draft| {
+            let entry = draft.function_mut(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
+            let current = entry.aliases.get(&alias).ok_or_else(|| alias_not_found(scope, &name, &alias))?;
+            check_revision(request.revision_id.as_deref(), &current.revision_id)?;
+            let mut record = current.clone();
+            if let Some(version) = request.function_version {
+                record.function_version = version;
+            }
+            if let Some(description) = description {
+                record.description = description;
+            }
+            if let Some(routing) = request.routing_config {
+                record.weights = routing.additional_version_weights;
+            }
+            check_routing(entry, scope, &name, &record.function_version, &record.weights)?;
+            record.revision_id = new_revision_id();
+            let answer = record.configuration(scope, &name, &alias);
+            entry.aliases.insert(alias, record);
+            Ok(answer)
+        })
     }
 
     pub(crate) fn delete_alias(&self, function: &str, alias: &str) -> Result<()> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let alias = parse_alias_name(alias)?;
-        let mut catalog = self.write();
-        let entry = resolve::function_mut(&mut catalog, scope, &name)?;
-        if entry.aliases.remove(&alias).is_some() {
-            self.persist(&name, entry)?;
-        }
-        Ok(())
+        self.change(|draft| {
+            let entry = draft.function(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
+            if entry.aliases.contains_key(&alias) {
+                draft.function_mut(&name).expect("looked up above").aliases.remove(&alias);
+            }
+            Ok(())
+        })
     }
 
     pub(crate) fn list_aliases(
@@ -144,7 +146,7 @@ impl State {
         let scope = &self.config.scope;
         let size = page_size(max_items)?;
         let name = FunctionRef::parse_unqualified(function)?.name;
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         let entry = resolve::function(&catalog, scope, &name)?;
         let mut matching = entry
             .aliases

@@ -1,5 +1,5 @@
 //! The WASI preview-1 `errno` values the sandbox's own host calls return
-//! (`bounded_poll`, `direct_stdio`), as the spec numbers them.
+//! (`poll`, `direct_stdio`), as the spec numbers them.
 
 /// No error.
 pub(crate) const SUCCESS: i32 = 0;

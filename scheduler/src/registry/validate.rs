@@ -1,17 +1,16 @@
 //! Checks on control-plane fields, with Lambda's error types and messages.
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use base64::Engine as _;
 use nimbus_sandbox::limits::{MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S};
-use nimbus_sandbox::{Bundle, BundleError, BundleLimits};
+use nimbus_sandbox::{Bundle, BundleError};
 use std::collections::BTreeMap;
 
 /// The runtimes Nimbus accepts; all mean a WASI preview-1 command.
 pub(crate) const RUNTIMES: [&str; 3] = ["wasi", "provided.al2023", "provided.al2"];
 /// Used when CreateFunction names none.
 pub(crate) const DEFAULT_RUNTIME: &str = "provided.al2023";
-/// Lambda's limit on the environment variables' total size.
-const MAX_ENV_BYTES: usize = 4 * 1024;
 /// Variable names the platform sets itself: Nimbus's, and those Lambda
 /// reserves (its documented list), so that a function moves between them.
 const RESERVED_ENV_PREFIXES: [&str; 2] = ["NIMBUS_", "AWS_LAMBDA_"];
@@ -53,14 +52,14 @@ pub(crate) fn timeout(timeout: i64) -> Result<u32> {
     Ok(timeout as u32)
 }
 
-pub(crate) fn description(description: &str) -> Result<String> {
-    if description.chars().count() > 256 {
-        return Err(Error::length(description, "description", 0, 256));
+pub(crate) fn description(description: &str, limits: &Limits) -> Result<String> {
+    if description.chars().count() > limits.max_description_chars {
+        return Err(Error::length(description, "description", 0, limits.max_description_chars));
     }
     Ok(description.to_string())
 }
 
-pub(crate) fn environment(variables: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+pub(crate) fn environment(variables: &BTreeMap<String, String>, limits: &Limits) -> Result<BTreeMap<String, String>> {
     for key in variables.keys() {
         let mut chars = key.chars();
         let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -88,9 +87,10 @@ pub(crate) fn environment(variables: &BTreeMap<String, String>) -> Result<BTreeM
         )));
     }
     let size: usize = variables.iter().map(|(k, v)| k.len() + v.len()).sum();
-    if size > MAX_ENV_BYTES {
+    if size > limits.max_environment_bytes {
         return Err(Error::InvalidParameter(format!(
-            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {size} bytes"
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the {}KB limit. String measured: {size} bytes",
+            limits.max_environment_bytes / 1024
         )));
     }
     Ok(variables.clone())
@@ -125,8 +125,8 @@ pub(crate) fn zip_file(zip_file: Option<&str>, s3_bucket: Option<&str>, image_ur
 const UNZIP_PREFIX: &str = "Could not unzip uploaded file. Please check your file, then try to upload again.";
 
 /// Parses a zip as a bundle, mapping the sandbox's reasons to Lambda's errors.
-pub(crate) fn bundle(zip: &[u8], handler: &str) -> Result<Bundle> {
-    Bundle::parse(zip, handler, &BundleLimits::default()).map_err(|error| match error {
+pub(crate) fn bundle(zip: &[u8], handler: &str, limits: &Limits) -> Result<Bundle> {
+    Bundle::parse(zip, handler, &limits.bundle).map_err(|error| match error {
         BundleError::ZipTooLarge { .. } => Error::RequestTooLarge(format!("{UNZIP_PREFIX} {error}")),
         BundleError::MissingModule { .. }
         | BundleError::InvalidModule { .. }

@@ -83,13 +83,13 @@ impl Checkpoints {
 impl Writer {
     /// Opens the writing connection and starts the checkpoint thread.
     pub(super) fn open(path: &Path) -> Result<Self> {
-        let connection = crate::store::connect(path)?;
+        let connection = crate::registry::store::connect(path)?;
         // SQLite would checkpoint inside whichever commit crosses the
         // threshold, stalling every invocation waiting on that batch; a
         // thread of its own checkpoints instead (PASSIVE: never blocks the
         // writer).
         connection.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let checkpointer = crate::store::connect(path)?;
+        let checkpointer = crate::registry::store::connect(path)?;
         let checkpoints = Arc::new(Checkpoints {
             reset_wanted: AtomicBool::new(false),
             caught_up_at_us: AtomicU64::new(0),
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn batches_commit_and_pruning_keeps_the_newest_logs_and_all_usage() {
         let dir = tempfile::tempdir().unwrap();
-        let mut connection = crate::store::connect(&dir.path().join("db")).unwrap();
+        let mut connection = crate::registry::store::connect(&dir.path().join("db")).unwrap();
         let records: Vec<_> = (0..30).map(|n| record(n, "f")).chain([record(5, "g")]).collect();
         write_batch(&mut connection, records.iter()).unwrap();
         assert_eq!(prune_logs(&connection, "f", 10, i64::MIN).unwrap(), Some(19));

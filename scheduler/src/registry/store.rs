@@ -1,8 +1,9 @@
 //! The durable registry: SQLite in WAL mode (one connection for the control
 //! plane; the ledger has its own) and the uploaded zips, content-addressed.
 
-use crate::catalog::{AliasRecord, VersionRecord};
+use super::catalog::{AliasRecord, FunctionEntry, VersionRecord};
 use crate::error::{Error, Result};
+use crate::names::LATEST;
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -107,48 +108,40 @@ impl Store {
         Ok(functions)
     }
 
-    /// Writes a whole function (all its rows) in one transaction.
-    pub(crate) fn save_function(
-        &self,
-        name: &str,
-        next_version: u64,
-        reserved_concurrency: Option<u32>,
-        versions: &[(&str, &VersionRecord)],
-        aliases: &[(&str, &AliasRecord)],
-    ) -> Result<()> {
+    /// Writes a change in one transaction: every row of each function in
+    /// `saved`, and the removal of each function in `deleted` (its usage
+    /// stays).
+    pub(crate) fn commit(&self, saved: &[(&str, &FunctionEntry)], deleted: &[&str]) -> Result<()> {
         let mut connection = self.lock();
         let tx = connection.transaction()?;
-        tx.execute(
-            "INSERT INTO functions (name, next_version, reserved_concurrency) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET next_version = ?2, reserved_concurrency = ?3",
-            params![name, next_version as i64, reserved_concurrency.map(i64::from)],
-        )?;
-        tx.execute("DELETE FROM versions WHERE function = ?1", [name])?;
-        tx.execute("DELETE FROM aliases WHERE function = ?1", [name])?;
-        for (version, record) in versions {
+        for name in deleted {
+            for table in ["versions", "aliases"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE function = ?1"), [name])?;
+            }
+            tx.execute("DELETE FROM functions WHERE name = ?1", [name])?;
+        }
+        for (name, entry) in saved {
             tx.execute(
-                "INSERT INTO versions (function, version, record) VALUES (?1, ?2, ?3)",
-                params![name, version, to_json(record)?],
+                "INSERT INTO functions (name, next_version, reserved_concurrency) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET next_version = ?2, reserved_concurrency = ?3",
+                params![name, entry.next_version as i64, entry.reserved.map(i64::from)],
             )?;
+            tx.execute("DELETE FROM versions WHERE function = ?1", [name])?;
+            tx.execute("DELETE FROM aliases WHERE function = ?1", [name])?;
+            let published = entry.published.iter().map(|(number, v)| (number.to_string(), &v.record));
+            for (version, record) in std::iter::once((LATEST.to_string(), &entry.latest.record)).chain(published) {
+                tx.execute(
+                    "INSERT INTO versions (function, version, record) VALUES (?1, ?2, ?3)",
+                    params![name, version, to_json(record)?],
+                )?;
+            }
+            for (alias, record) in &entry.aliases {
+                tx.execute(
+                    "INSERT INTO aliases (function, name, record) VALUES (?1, ?2, ?3)",
+                    params![name, alias, to_json(record)?],
+                )?;
+            }
         }
-        for (alias, record) in aliases {
-            tx.execute(
-                "INSERT INTO aliases (function, name, record) VALUES (?1, ?2, ?3)",
-                params![name, alias, to_json(record)?],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Removes a function and its versions and aliases (usage stays).
-    pub(crate) fn delete_function(&self, name: &str) -> Result<()> {
-        let mut connection = self.lock();
-        let tx = connection.transaction()?;
-        for table in ["versions", "aliases"] {
-            tx.execute(&format!("DELETE FROM {table} WHERE function = ?1"), [name])?;
-        }
-        tx.execute("DELETE FROM functions WHERE name = ?1", [name])?;
         tx.commit()?;
         Ok(())
     }

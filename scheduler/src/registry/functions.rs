@@ -1,58 +1,28 @@
 //! CreateFunction, GetFunction, ListFunctions, UpdateFunctionCode,
 //! UpdateFunctionConfiguration and DeleteFunction.
+//!
+//! Each change parses and compiles first, outside the registry's owner,
+//! then makes its change (see `registry/mod.rs`), checking again there what
+//! another change may have altered meanwhile (the name, the `RevisionId`).
 
-use crate::catalog::{Catalog, FunctionEntry, VersionEntry, VersionRecord, last_modified_now, new_revision_id};
-use crate::concurrency::FunctionConcurrency;
+use super::catalog::{FunctionEntry, VersionEntry, VersionRecord, last_modified_now, new_revision_id};
+use super::{check_revision, page_size, validate};
 use crate::error::{Error, Result};
+use crate::invocation::admit::FunctionConcurrency;
+use crate::invocation::{resolve, warm_pool};
 use crate::model::*;
-use crate::names::{FunctionRef, LATEST, is_version};
-use crate::resolve;
+use crate::names::{ArnScope, FunctionRef, LATEST, is_version};
 use crate::scheduler::FunctionDetails;
 use crate::state::State;
-use crate::validate;
-use crate::warm_pool;
 use nimbus_sandbox::Bundle;
 use nimbus_sandbox::bundle::DEFAULT_HANDLER;
 use std::collections::BTreeMap;
-
-/// Most items a list call returns (Lambda: 50).
-pub(crate) const MAX_LIST_ITEMS: usize = 50;
-
-/// `MaxItems`: default and ceiling 50, at least 1.
-pub(crate) fn page_size(max_items: Option<i64>) -> Result<usize> {
-    match max_items {
-        None => Ok(MAX_LIST_ITEMS),
-        Some(n) if n < 1 => Err(Error::range(n, "maxItems", 1, 10_000)),
-        Some(n) => Ok((n as usize).min(MAX_LIST_ITEMS)),
-    }
-}
-
-/// Refuses a stale `RevisionId`.
-pub(crate) fn check_revision(given: Option<&str>, current: &str) -> Result<()> {
-    match given {
-        Some(given) if given != current => Err(Error::PreconditionFailed(
-            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
-                .into(),
-        )),
-        _ => Ok(()),
-    }
-}
+use std::sync::Arc;
 
 impl State {
-    /// Writes a function's every row to SQLite.
-    pub(crate) fn persist(&self, name: &str, entry: &FunctionEntry) -> Result<()> {
-        let published: Vec<(String, &VersionRecord)> =
-            entry.published.iter().map(|(n, v)| (n.to_string(), &v.record)).collect();
-        let mut versions: Vec<(&str, &VersionRecord)> = vec![(LATEST, &entry.latest.record)];
-        versions.extend(published.iter().map(|(n, r)| (n.as_str(), *r)));
-        let aliases: Vec<(&str, &crate::catalog::AliasRecord)> =
-            entry.aliases.iter().map(|(n, a)| (n.as_str(), a)).collect();
-        self.store.save_function(name, entry.next_version, entry.concurrency.reserved(), &versions, &aliases)
-    }
-
     /// `$LATEST`'s record, refusing a stale `RevisionId`.
     pub(crate) fn latest_record(&self, name: &str, revision_id: Option<&str>) -> Result<VersionRecord> {
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         let entry = resolve::function(&catalog, &self.config.scope, name)?;
         check_revision(revision_id, &entry.latest.record.revision_id)?;
         Ok(entry.latest.record.clone())
@@ -60,6 +30,7 @@ impl State {
 
     pub(crate) fn create_function(&self, request: CreateFunctionRequest) -> Result<FunctionConfiguration> {
         let scope = &self.config.scope;
+        let limits = &self.config.limits;
         let name = FunctionRef::parse_unqualified(&request.function_name)?.name;
         if request.package_type.as_deref().is_some_and(|p| p != "Zip") {
             return Err(Error::InvalidParameter("Nimbus supports only PackageType Zip.".into()));
@@ -70,17 +41,17 @@ impl State {
         let architectures = validate::architectures(request.architectures.as_deref())?;
         let memory = request.memory_size.map(validate::memory_size).transpose()?;
         let timeout = request.timeout.map(validate::timeout).transpose()?;
-        let description = request.description.as_deref().map(validate::description).transpose()?;
-        let env = request.environment.as_ref().map(|e| validate::environment(&e.variables)).transpose()?;
-        if self.read().functions.contains_key(&name) {
-            return Err(Error::Conflict(format!("Function already exist: {name}")));
+        let description = request.description.as_deref().map(|d| validate::description(d, limits)).transpose()?;
+        let env = request.environment.as_ref().map(|e| validate::environment(&e.variables, limits)).transpose()?;
+        if self.registry.snapshot().functions.contains_key(&name) {
+            return Err(function_exists(&name));
         }
         let zip = validate::zip_file(
             request.code.zip_file.as_deref(),
             request.code.s3_bucket.as_deref(),
             request.code.image_uri.as_deref(),
         )?;
-        let bundle = validate::bundle(&zip, &handler)?;
+        let bundle = validate::bundle(&zip, &handler, limits)?;
         let manifest = bundle.manifest();
         let record = VersionRecord {
             runtime,
@@ -98,35 +69,46 @@ impl State {
             architectures,
         };
         let prepared = warm_pool::prepare(&self.engine, &bundle, &name, LATEST, &record)?;
-        self.store.save_code(&record.code_digest_hex, &zip)?;
+        self.registry.store.save_code(&record.code_digest_hex, &zip)?;
 
-        let mut catalog = self.write();
-        if catalog.functions.contains_key(&name) {
-            return Err(Error::Conflict(format!("Function already exist: {name}")));
+        let answer = self.change(|draft| {
+            if draft.function(&name).is_some() {
+                return Err(function_exists(&name));
+            }
+            draft.keep_code(&record.code_digest_hex, &zip)?;
+            let mut entry = FunctionEntry {
+                latest: VersionEntry::new(LATEST.into(), record, Some(prepared)),
+                published: BTreeMap::new(),
+                aliases: BTreeMap::new(),
+                next_version: 1,
+                reserved: None,
+                concurrency: FunctionConcurrency::new(),
+                tenant: draft.new_tenant(),
+            };
+            let answer = answer_for(&mut entry, scope, &name, request.publish);
+            draft.insert(name.clone(), entry);
+            Ok(answer)
+        })?;
+        Ok(self.finish(&name, &bundle, answer))
+    }
+
+    /// What a create or update answers, once made: the published version's
+    /// configuration (the version prepared now, from the artifact cache) or
+    /// `$LATEST`'s.
+    fn finish(&self, name: &str, bundle: &Bundle, answer: Answer) -> FunctionConfiguration {
+        match answer {
+            Answer::Latest(configuration) => configuration,
+            Answer::Published(version) => {
+                warm_pool::prepare_published(&self.engine, bundle, name, &version);
+                version.record.configuration(&self.config.scope, name, &version.version)
+            }
         }
-        self.keep_code(&record.code_digest_hex, &zip)?;
-        let mut entry = FunctionEntry {
-            latest: VersionEntry::new(LATEST.into(), record, Some(prepared)),
-            published: BTreeMap::new(),
-            aliases: BTreeMap::new(),
-            next_version: 1,
-            concurrency: FunctionConcurrency::new(None),
-        };
-        let answer = if request.publish {
-            let version = self.publish_into(&name, &mut entry, &bundle, None)?;
-            version.record.configuration(scope, &name, &version.version)
-        } else {
-            entry.latest.record.configuration(scope, &name, LATEST)
-        };
-        self.persist(&name, &entry)?;
-        catalog.functions.insert(name, entry);
-        Ok(answer)
     }
 
     pub(crate) fn get_function(&self, function: &str, qualifier: Option<&str>) -> Result<FunctionDetails> {
         let scope = &self.config.scope;
         let fref = FunctionRef::parse(function, qualifier)?;
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         let entry = resolve::function(&catalog, scope, &fref.name)?;
         let version = resolve::version(entry, scope, &fref.name, fref.qualifier.as_deref(), 0.0)?;
         let mut configuration = version.record.configuration(scope, &fref.name, &version.version);
@@ -137,7 +119,7 @@ impl State {
         Ok(FunctionDetails {
             configuration,
             code_digest_hex: version.record.code_digest_hex.clone(),
-            concurrency: entry.concurrency.reserved().map(|n| Concurrency { reserved_concurrent_executions: n }),
+            concurrency: entry.reserved.map(|n| Concurrency { reserved_concurrent_executions: n }),
         })
     }
 
@@ -147,7 +129,7 @@ impl State {
         max_items: Option<i64>,
     ) -> Result<Page<FunctionConfiguration>> {
         let size = page_size(max_items)?;
-        let catalog = self.read();
+        let catalog = self.registry.snapshot();
         let after = |name: &&String| marker.is_none_or(|m| name.as_str() > m);
         let mut names = catalog.functions.keys().filter(after);
         let items: Vec<FunctionConfiguration> = names
@@ -175,7 +157,7 @@ impl State {
             request.s3_bucket.as_deref(),
             request.image_uri.as_deref(),
         )?;
-        let bundle = validate::bundle(&zip, &current.handler)?;
+        let bundle = validate::bundle(&zip, &current.handler, &self.config.limits)?;
         let record = VersionRecord {
             code_size: zip.len() as u64,
             code_sha256: bundle.digest().code_sha256(),
@@ -199,6 +181,7 @@ impl State {
         function: &str,
         request: UpdateFunctionConfigurationRequest,
     ) -> Result<FunctionConfiguration> {
+        let limits = &self.config.limits;
         let name = FunctionRef::parse_unqualified(function)?.name;
         let current = self.latest_record(&name, request.revision_id.as_deref())?;
         let mut record = current.clone();
@@ -209,7 +192,7 @@ impl State {
             record.role = validate::role(Some(role))?;
         }
         if let Some(description) = &request.description {
-            record.description = validate::description(description)?;
+            record.description = validate::description(description, limits)?;
         }
         if let Some(timeout) = request.timeout {
             record.timeout = validate::timeout(timeout)?;
@@ -218,11 +201,11 @@ impl State {
             record.memory_size = validate::memory_size(memory)?;
         }
         if let Some(environment) = &request.environment {
-            record.env = validate::environment(&environment.variables)?;
+            record.env = validate::environment(&environment.variables, limits)?;
         }
-        let zip = self.store.read_code(&current.code_digest_hex)?;
+        let zip = self.registry.store.read_code(&current.code_digest_hex)?;
         let handler = request.handler.clone().unwrap_or_else(|| current.handler.clone());
-        let bundle = validate::bundle(&zip, &handler)?;
+        let bundle = validate::bundle(&zip, &handler, limits)?;
         record.handler = bundle.handler().to_string();
         record.last_modified = last_modified_now();
         record.revision_id = new_revision_id();
@@ -241,93 +224,107 @@ impl State {
     ) -> Result<FunctionConfiguration> {
         let scope = &self.config.scope;
         let prepared = warm_pool::prepare(&self.engine, bundle, name, LATEST, &record)?;
-        self.store.save_code(&record.code_digest_hex, zip)?;
-        let mut catalog = self.write();
-        self.keep_code(&record.code_digest_hex, zip)?;
-        let entry = resolve::function_mut(&mut catalog, scope, name)?;
-        // Checked again under the write lock: another update may have won.
-        check_revision(revision_id, &entry.latest.record.revision_id)?;
-        let old_digest = entry.latest.record.code_digest_hex.clone();
-        entry.latest = VersionEntry::new(LATEST.into(), record, Some(prepared));
-        let answer = if publish {
-            let version = self.publish_into(name, entry, bundle, None)?;
-            version.record.configuration(scope, name, &version.version)
-        } else {
-            entry.latest.record.configuration(scope, name, LATEST)
-        };
-        self.persist(name, entry)?;
-        self.remove_unused_code(&catalog, [old_digest])?;
-        Ok(answer)
+        self.registry.store.save_code(&record.code_digest_hex, zip)?;
+        let answer = self.change(|draft| {
+            draft.keep_code(&record.code_digest_hex, zip)?;
+            let entry = draft.function_mut(name).ok_or_else(|| resolve::function_not_found(scope, name, None))?;
+            // Checked again by the owner: another update may have won.
+            check_revision(revision_id, &entry.latest.record.revision_id)?;
+            let old = std::mem::replace(&mut entry.latest, VersionEntry::new(LATEST.into(), record, Some(prepared)));
+            let answer = answer_for(entry, scope, name, publish);
+            draft.release_code([&old]);
+            Ok(answer)
+        })?;
+        Ok(self.finish(name, bundle, answer))
     }
 
     pub(crate) fn delete_function(&self, function: &str, qualifier: Option<&str>) -> Result<()> {
         let scope = &self.config.scope;
         let fref = FunctionRef::parse(function, qualifier)?;
         let name = fref.name;
-        let mut catalog = self.write();
-        let entry = resolve::function_mut(&mut catalog, scope, &name)?;
-        let digests: Vec<String> = match fref.qualifier.as_deref() {
-            None => {
-                let entry = catalog.functions.remove(&name).expect("looked up above");
-                self.account.release_reservation(&entry.concurrency);
-                self.store.delete_function(&name)?;
-                std::iter::once(&entry.latest)
-                    .chain(entry.published.values())
-                    .map(|v| v.record.code_digest_hex.clone())
-                    .collect()
-            }
-            Some(LATEST) => {
-                return Err(Error::InvalidParameter(
-                    "$LATEST version cannot be deleted without deleting the function.".into(),
-                ));
-            }
-            Some(q) if is_version(q) => {
-                let number: u64 = q.parse().map_err(|_| resolve::function_not_found(scope, &name, Some(q)))?;
-                if !entry.published.contains_key(&number) {
-                    return Err(resolve::function_not_found(scope, &name, Some(q)));
+        self.change(|draft| {
+            let entry = draft.function(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
+            match fref.qualifier.as_deref() {
+                None => {
+                    let removed = draft.remove(&name).expect("looked up above");
+                    draft.release_code(removed.versions());
                 }
-                let users: Vec<&str> = entry
-                    .aliases
-                    .iter()
-                    .filter(|(_, a)| a.function_version == q || a.weights.contains_key(q))
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-                if !users.is_empty() {
-                    return Err(Error::Conflict(format!(
-                        "Unable to delete version because the following aliases reference it: [{}]",
-                        users.join(", ")
-                    )));
+                Some(LATEST) => {
+                    return Err(Error::InvalidParameter(
+                        "$LATEST version cannot be deleted without deleting the function.".into(),
+                    ));
                 }
-                let removed = entry.published.remove(&number).expect("checked above");
-                self.persist(&name, entry)?;
-                vec![removed.record.code_digest_hex.clone()]
+                Some(q) if is_version(q) => {
+                    let number: u64 = q.parse().map_err(|_| resolve::function_not_found(scope, &name, Some(q)))?;
+                    if !entry.published.contains_key(&number) {
+                        return Err(resolve::function_not_found(scope, &name, Some(q)));
+                    }
+                    let users: Vec<&str> = entry
+                        .aliases
+                        .iter()
+                        .filter(|(_, a)| a.function_version == q || a.weights.contains_key(q))
+                        .map(|(n, _)| n.as_str())
+                        .collect();
+                    if !users.is_empty() {
+                        return Err(Error::Conflict(format!(
+                            "Unable to delete version because the following aliases reference it: [{}]",
+                            users.join(", ")
+                        )));
+                    }
+                    let entry = draft.function_mut(&name).expect("looked up above");
+                    let removed = entry.published.remove(&number).expect("checked above");
+                    draft.release_code([&removed]);
+                }
+                Some(_) => {
+                    return Err(Error::InvalidParameter(
+                        "Deletion of aliases is not supported through DeleteFunction; use DeleteAlias.".into(),
+                    ));
+                }
             }
-            Some(_) => {
-                return Err(Error::InvalidParameter(
-                    "Deletion of aliases is not supported through DeleteFunction; use DeleteAlias.".into(),
-                ));
-            }
-        };
-        self.remove_unused_code(&catalog, digests)
+            Ok(())
+        })
     }
+}
 
-    /// Makes sure a new version's zip is stored. Called under the catalog's
-    /// write lock, after the (possibly long) write outside it: a delete that
-    /// ran in between may have removed an identical zip no version used yet;
-    /// then it is written again. Usually this is one `stat`.
-    fn keep_code(&self, digest_hex: &str, zip: &[u8]) -> Result<()> {
-        self.store.save_code(digest_hex, zip)
-    }
+/// What a create or update answers with.
+enum Answer {
+    /// `$LATEST`'s configuration.
+    Latest(FunctionConfiguration),
+    /// The version it published (still to be prepared).
+    Published(Arc<VersionEntry>),
+}
 
-    /// Deletes the zips no version uses any more. Called under the catalog's
-    /// write lock, so no version can start using one between the check and
-    /// the removal.
-    fn remove_unused_code(&self, catalog: &Catalog, digests: impl IntoIterator<Item = String>) -> Result<()> {
-        for digest in digests {
-            if !catalog.uses_code(&digest) {
-                self.store.remove_code(&digest)?;
-            }
-        }
-        Ok(())
+/// Publishes `$LATEST` when asked; says what to answer.
+fn answer_for(entry: &mut FunctionEntry, scope: &ArnScope, name: &str, publish: bool) -> Answer {
+    if publish {
+        Answer::Published(publish_into(entry, None))
+    } else {
+        Answer::Latest(entry.latest.record.configuration(scope, name, LATEST))
     }
+}
+
+/// Lambda's conflict for a name in use.
+fn function_exists(name: &str) -> Error {
+    Error::Conflict(format!("Function already exist: {name}"))
+}
+
+/// Publishes `$LATEST` as the next version number, unless the newest
+/// published version already runs the same thing (then that one is
+/// returned, as Lambda does). The new version is prepared after the change
+/// (see [`warm_pool::prepare_published`]).
+pub(crate) fn publish_into(entry: &mut FunctionEntry, description: Option<String>) -> Arc<VersionEntry> {
+    if let Some((_, newest)) = entry.published.last_key_value()
+        && newest.record.same_function_as(&entry.latest.record)
+    {
+        return Arc::clone(newest);
+    }
+    let number = entry.next_version;
+    let mut record = entry.latest.record.clone();
+    record.description = description.unwrap_or(record.description);
+    record.last_modified = last_modified_now();
+    record.revision_id = new_revision_id();
+    let published = VersionEntry::new(number.to_string(), record, None);
+    entry.published.insert(number, Arc::clone(&published));
+    entry.next_version = number + 1;
+    published
 }

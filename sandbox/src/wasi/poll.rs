@@ -1,15 +1,17 @@
-//! `poll_oneoff`, bounded by the invocation's deadline.
+//! `poll_oneoff`: a sleep that holds no thread and ends at the deadline.
 //!
-//! wasmtime-wasi's `poll_oneoff` sleeps on the host thread for as long as a
-//! clock subscription asks, and epoch interruption cannot stop host code: a
-//! guest sleeping an hour would hold a sandbox thread for an hour whatever
-//! its timeout. This replacement sleeps at most until the deadline, then
-//! stops the guest as timed out. Every descriptor an invocation has (memory
-//! pipes for stdio, regular files and directories) is always ready, so fd
-//! subscriptions fire at once.
+//! wasmtime-wasi's `poll_oneoff` waits on the host for as long as a clock
+//! subscription asks, and epoch interruption cannot stop host code. Here a
+//! clock subscription is a timer on the engine's clock thread: the guest's
+//! future returns `Pending` and its thread runs other work until the timer
+//! wakes it. It sleeps at most until the deadline, then stops the guest as
+//! timed out. Every descriptor an invocation has (memory pipes for stdio,
+//! regular files and directories) is always ready, so fd subscriptions fire
+//! at once. The time asleep is the guest's (as Lambda bills a sleeping
+//! function); waiting for the thread after the timer fired is not.
 
-use crate::invoke::{InvocationState, TimedOut};
-use crate::wasi_errno as errno;
+use super::{MODULE, errno};
+use crate::host_state::{InvocationState, TimedOut};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wasmtime::{Caller, Extern, Linker};
 
@@ -27,15 +29,20 @@ struct Subscription {
     wait: Duration,
 }
 
-/// Shadows wasmtime-wasi's `poll_oneoff` in `linker`.
+/// Shadows wasmtime-wasi's `poll_oneoff` in `linker` (shadowing is allowed
+/// by the caller).
 pub(crate) fn add_to_linker(linker: &mut Linker<InvocationState>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    linker.func_wrap("wasi_snapshot_preview1", "poll_oneoff", poll_oneoff)?;
-    linker.allow_shadowing(false);
+    linker.func_wrap_async(
+        MODULE,
+        "poll_oneoff",
+        |caller: Caller<'_, InvocationState>, (subscriptions, events, count, events_written): (i32, i32, i32, i32)| {
+            Box::new(poll_oneoff(caller, subscriptions, events, count, events_written))
+        },
+    )?;
     Ok(())
 }
 
-fn poll_oneoff(
+async fn poll_oneoff(
     mut caller: Caller<'_, InvocationState>,
     subscriptions: i32,
     events: i32,
@@ -52,9 +59,9 @@ fn poll_oneoff(
     let (subscriptions, events, events_written) =
         (subscriptions as u32 as usize, events as u32 as usize, events_written as u32 as usize);
     let len = memory.data_size(&caller);
+    // `count` is a u32, so these products fit a 64-bit usize.
     let fits = |start: usize, size: usize| start.checked_add(size).is_some_and(|end| end <= len);
-    if !fits(subscriptions, count * SUBSCRIPTION_SIZE) || !fits(events, count * EVENT_SIZE) || !fits(events_written, 4)
-    {
+    if !fits(subscriptions, count * SUBSCRIPTION_SIZE) || !fits(events, count * EVENT_SIZE) || !fits(events_written, 4) {
         return Ok(errno::FAULT);
     }
     let parsed = {
@@ -71,19 +78,21 @@ fn poll_oneoff(
     };
     let any_fd = parsed.iter().any(|s| s.tag != TAG_CLOCK);
     let wait = if any_fd { Duration::ZERO } else { parsed.iter().map(|s| s.wait).min().unwrap_or_default() };
-    let deadline = caller.data().deadline;
-    let now = Instant::now();
-    if now + wait >= deadline {
-        std::thread::sleep(deadline.saturating_duration_since(now));
-        return Err(wasmtime::Error::new(TimedOut));
-    }
     if !wait.is_zero() {
-        std::thread::sleep(wait);
+        let state = caller.data();
+        let wake_at = Instant::now() + wait;
+        let timed_out = wake_at >= state.deadline.at;
+        let until = if timed_out { state.deadline.at } else { wake_at };
+        let (clock, slices) = (state.clock.clone(), state.slices.clone());
+        clock.sleep_until(until).await;
+        // Asleep until `until`; anything after that was waiting for the thread.
+        slices.resumed(until, Instant::now());
+        if timed_out {
+            return Err(wasmtime::Error::new(TimedOut));
+        }
     }
-    let fired: Vec<&Subscription> = parsed
-        .iter()
-        .filter(|s| if any_fd { s.tag != TAG_CLOCK || s.wait.is_zero() } else { s.wait <= wait })
-        .collect();
+    let fired: Vec<&Subscription> =
+        parsed.iter().filter(|s| if any_fd { s.tag != TAG_CLOCK || s.wait.is_zero() } else { s.wait <= wait }).collect();
     let data = memory.data_mut(&mut caller);
     for (n, subscription) in fired.iter().enumerate() {
         let event = &mut data[events + n * EVENT_SIZE..events + (n + 1) * EVENT_SIZE];

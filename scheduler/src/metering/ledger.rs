@@ -239,7 +239,7 @@ mod tests {
     use std::sync::mpsc::channel;
 
     fn count(path: &std::path::Path) -> i64 {
-        let connection = crate::store::connect(path).unwrap();
+        let connection = crate::registry::store::connect(path).unwrap();
         connection.query_row("SELECT COUNT(*) FROM usage", [], |row| row.get(0)).unwrap()
     }
 

@@ -1,15 +1,12 @@
 //! Usage totals and logs, read from the ledger's tables.
 
 use crate::error::Result;
-use crate::log_frame;
+use super::log_frame;
 use crate::state::State;
-use crate::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
+use super::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
 use chrono::{DateTime, SecondsFormat, Utc};
 use nimbus_sandbox::InvocationMetrics;
 use rusqlite::params;
-
-/// Most logs one call returns.
-pub(crate) const MAX_LOGS: usize = 1000;
 
 fn rfc3339_of_ms(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -28,7 +25,7 @@ impl State {
             billed_ms: billed_ms as u64,
             cost_usd: invocations as f64 * prices.per_request_usd + gb_seconds * prices.per_gb_second_usd,
         };
-        let connection = self.store.lock();
+        let connection = self.registry.store.lock();
         let filter = "(?1 IS NULL OR function = ?1) AND started_at_ms >= ?2 AND started_at_ms < ?3";
         let totals = connection.query_row(
             &format!(
@@ -63,12 +60,12 @@ impl State {
     }
 
     pub(crate) fn logs(&self, function: &str, limit: usize) -> Result<Vec<LogRecord>> {
-        let connection = self.store.lock();
+        let connection = self.registry.store.lock();
         let mut statement = connection.prepare(
             "SELECT request_id, function, version, started_at_ms, log, duration_us, memory_mb, max_memory_used_mb
              FROM usage WHERE function = ?1 AND log IS NOT NULL ORDER BY started_at_ms DESC, rowid DESC LIMIT ?2",
         )?;
-        let rows = statement.query_map(params![function, limit.min(MAX_LOGS) as i64], |row| {
+        let rows = statement.query_map(params![function, limit.min(self.config.limits.max_logs_per_request) as i64], |row| {
             let request_id: String = row.get(0)?;
             let version: String = row.get(2)?;
             let started_at_ms: i64 = row.get(3)?;

@@ -1,10 +1,11 @@
 //! The registry held in memory: every function, version and alias, so that
 //! resolving a name on the invocation path is a map lookup, not a query.
-//! SQLite (see `store.rs`) is the durable copy; every change is written
-//! there first, then here, under the catalog's write lock.
+//! A [`Catalog`] is an immutable snapshot (see `registry/mod.rs` for how a
+//! change makes the next one); SQLite (`store.rs`) is the durable copy.
 
-use crate::concurrency::FunctionConcurrency;
-use crate::metrics::FunctionMetrics;
+use crate::invocation::admit::FunctionConcurrency;
+use crate::invocation::executor::TenantId;
+use crate::metering::metrics::FunctionMetrics;
 use crate::model::{
     AliasConfiguration, AliasRoutingConfiguration, Environment, EphemeralStorage, FunctionConfiguration, TracingConfig,
 };
@@ -78,10 +79,10 @@ pub(crate) struct VersionEntry {
     pub version: String,
     pub record: VersionRecord,
     /// Prepared on create/update/publish, dropped when idle, re-prepared
-    /// from the artifact cache on demand.
-    pub prepared: Mutex<Option<PreparedFunction>>,
+    /// from the artifact cache on demand (held only to clone or swap it).
+    prepared: Mutex<Option<PreparedFunction>>,
     /// Unix ms of the last invocation, for the idle unloader.
-    pub last_used_ms: AtomicU64,
+    last_used_ms: AtomicU64,
     /// Its function's metric handles, looked up on first use.
     pub metrics: OnceLock<FunctionMetrics>,
 }
@@ -99,6 +100,30 @@ impl VersionEntry {
 
     pub(crate) fn touch(&self) {
         self.last_used_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Unix ms of its last invocation (or of its creation).
+    pub(crate) fn last_used_ms(&self) -> u64 {
+        self.last_used_ms.load(Ordering::Relaxed)
+    }
+
+    /// Its prepared function, when it is warm.
+    pub(crate) fn prepared(&self) -> Option<PreparedFunction> {
+        self.slot().clone()
+    }
+
+    /// Keeps `prepared` as its prepared function.
+    pub(crate) fn keep_prepared(&self, prepared: PreparedFunction) {
+        *self.slot() = Some(prepared);
+    }
+
+    /// Drops its prepared function; says whether it had one.
+    pub(crate) fn unload(&self) -> bool {
+        self.slot().take().is_some()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<PreparedFunction>> {
+        self.prepared.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -138,13 +163,19 @@ impl AliasRecord {
 }
 
 /// A function: `$LATEST`, its published versions, aliases and concurrency.
+#[derive(Clone)]
 pub(crate) struct FunctionEntry {
     pub latest: Arc<VersionEntry>,
     pub published: BTreeMap<u64, Arc<VersionEntry>>,
     pub aliases: BTreeMap<String, AliasRecord>,
     /// The next number PublishVersion gives (numbers are never reused).
     pub next_version: u64,
+    /// Reserved concurrency (`None`: it shares the account's unreserved pool).
+    pub reserved: Option<u32>,
+    /// Its running invocations (shared by every snapshot of the function).
     pub concurrency: Arc<FunctionConcurrency>,
+    /// Who it is to the executor's fair sharing (stable for its life).
+    pub tenant: TenantId,
 }
 
 impl FunctionEntry {
@@ -155,20 +186,29 @@ impl FunctionEntry {
         }
         self.published.get(&version.parse::<u64>().ok()?)
     }
+
+    /// `$LATEST` and every published version.
+    pub(crate) fn versions(&self) -> impl Iterator<Item = &Arc<VersionEntry>> {
+        std::iter::once(&self.latest).chain(self.published.values())
+    }
 }
 
-/// Every function, by name (sorted, for ListFunctions' pages).
-#[derive(Default)]
+/// Every function, by name (sorted, for ListFunctions' pages). Cloning it
+/// copies the map, not the entries.
+#[derive(Default, Clone)]
 pub(crate) struct Catalog {
-    pub functions: BTreeMap<String, FunctionEntry>,
+    pub functions: BTreeMap<String, Arc<FunctionEntry>>,
 }
 
 impl Catalog {
     /// Whether any version of any function runs the zip with this digest.
     pub(crate) fn uses_code(&self, digest_hex: &str) -> bool {
-        self.functions.values().any(|f| {
-            std::iter::once(&f.latest).chain(f.published.values()).any(|v| v.record.code_digest_hex == digest_hex)
-        })
+        self.functions.values().any(|f| f.versions().any(|v| v.record.code_digest_hex == digest_hex))
+    }
+
+    /// The sum of every function's reserved concurrency.
+    pub(crate) fn reserved_total(&self) -> u64 {
+        self.functions.values().filter_map(|f| f.reserved).map(u64::from).sum()
     }
 }
 

@@ -1,0 +1,42 @@
+//! Every limit the platform enforces, in one value built from configuration
+//! and carried in the scheduler's state: the gateway, the scheduler and the
+//! command line all read it, so no limit is written down twice.
+
+use nimbus_sandbox::limits::{BundleLimits, InvocationLimits, MAX_SYNC_PAYLOAD_BYTES, MIB};
+
+/// The limits, with Lambda's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The uploaded zip (sizes, entries, compression ratio).
+    pub bundle: BundleLimits,
+    /// One invocation's response, log, `/tmp` and per-call I/O.
+    pub invocation: InvocationLimits,
+    /// A synchronous invocation's event (Lambda: 6 MB).
+    pub max_sync_payload_bytes: usize,
+    /// Any other API request body: CreateFunction and UpdateFunctionCode
+    /// carry a zip of up to 50 MB as base64 (about 67 MB) plus the rest.
+    pub max_request_body_bytes: usize,
+    /// How much of the log `X-Amz-Log-Result` carries (Lambda: 4 KB).
+    pub log_tail_bytes: usize,
+    /// A function's or version's description, in characters (Lambda: 256).
+    pub max_description_chars: usize,
+    /// The environment variables' total size, names and values (Lambda: 4 KB).
+    pub max_environment_bytes: usize,
+    /// Invocation logs one call to the logs extension returns at most.
+    pub max_logs_per_request: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            bundle: BundleLimits::default(),
+            invocation: InvocationLimits::default(),
+            max_sync_payload_bytes: MAX_SYNC_PAYLOAD_BYTES,
+            max_request_body_bytes: 70 * MIB as usize,
+            log_tail_bytes: 4 * 1024,
+            max_description_chars: 256,
+            max_environment_bytes: 4 * 1024,
+            max_logs_per_request: 1000,
+        }
+    }
+}
