@@ -1,7 +1,10 @@
 //! The one place where errors become HTTP answers: Lambda's status,
 //! `x-amzn-ErrorType` header and `{"Type", "Message"}` JSON body.
 
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use crate::AppState;
+use crate::body::Refusal;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nimbus_scheduler::Error;
 use serde_json::json;
@@ -105,13 +108,15 @@ impl IntoResponse for AppError {
 }
 
 /// The fallback for paths no route has.
-pub(crate) async fn unknown_operation(method: Method, uri: Uri) -> AppError {
-    AppError::UnknownOperation(format!("No operation is at {method} {}", uri.path()))
+pub(crate) async fn unknown_operation(State(state): State<AppState>, request: Request) -> Refusal {
+    let error = AppError::UnknownOperation(format!("No operation is at {} {}", request.method(), request.uri().path()));
+    Refusal::discarding(error, &mut request.into_body(), state.limits.max_discarded_body_bytes).await
 }
 
 /// The fallback for a known path with a method it does not take.
-pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
-    AppError::MethodNotAllowed(format!("{} does not accept {method}", uri.path()))
+pub(crate) async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Refusal {
+    let error = AppError::MethodNotAllowed(format!("{} does not accept {}", request.uri().path(), request.method()));
+    Refusal::discarding(error, &mut request.into_body(), state.limits.max_discarded_body_bytes).await
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
-//! Extractors whose rejections are Lambda's errors, not axum's plain text.
+//! Extractors whose rejections are Lambda's errors, not axum's plain text,
+//! and that leave the connection able to serve the next request (see
+//! [`crate::body`]).
 
 use crate::AppState;
+use crate::body::{self, Refusal};
 use crate::error::AppError;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use nimbus_scheduler::Error;
 use serde::de::DeserializeOwned;
 
@@ -15,32 +17,28 @@ use serde::de::DeserializeOwned;
 pub(crate) struct LambdaJson<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for LambdaJson<T> {
-    type Rejection = AppError;
+    type Rejection = Refusal;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Refusal> {
         let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
-        let body = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::Scheduler(Error::RequestTooLarge(format!(
-                    "Request must be smaller than {} bytes",
-                    state.limits.max_request_body_bytes
-                )))
-            } else {
-                AppError::InvalidRequestContent(format!("Could not read the request body: {}", rejection.body_text()))
-            }
-        })?;
+        let limit = state.limits.max_request_body_bytes;
+        let body = body::read_whole(request.into_body(), limit, state.limits.max_discarded_body_bytes, || {
+            AppError::Scheduler(Error::RequestTooLarge(format!("Request must be smaller than {limit} bytes")))
+        })
+        .await?;
         if body.iter().all(u8::is_ascii_whitespace) {
-            return parse(b"{}").map(LambdaJson);
+            return Ok(LambdaJson(parse(b"{}")?));
         }
         if let Some(content_type) = content_type {
             let content_type = content_type.to_str().unwrap_or("");
             if !is_json(content_type) {
                 return Err(AppError::UnsupportedMediaType(format!(
                     "Unsupported Content-Type '{content_type}': the request body must be JSON (application/json)"
-                )));
+                ))
+                .into());
             }
         }
-        parse(&body).map(LambdaJson)
+        Ok(LambdaJson(parse(&body)?))
     }
 }
 
@@ -80,16 +78,17 @@ fn lower_camel(field: &str) -> String {
 pub(crate) struct Path<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
-    type Rejection = AppError;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
+        let error = match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => return Ok(Path(value)),
             Err(rejection) if rejection.status().is_server_error() => {
-                Err(AppError::Scheduler(Error::Service(rejection.body_text())))
+                AppError::Scheduler(Error::Service(rejection.body_text()))
             }
-            Err(rejection) => Err(AppError::invalid_parameter(rejection.body_text())),
-        }
+            Err(rejection) => AppError::invalid_parameter(rejection.body_text()),
+        };
+        Err(Refusal::before_body(error, &parts.headers))
     }
 }
 
@@ -98,13 +97,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
 pub(crate) struct Query<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
-    type Rejection = AppError;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(value)| Query(value))
-            .map_err(|rejection| AppError::invalid_parameter(rejection.body_text()))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => {
+                Err(Refusal::before_body(AppError::invalid_parameter(rejection.body_text()), &parts.headers))
+            }
+        }
     }
 }
 

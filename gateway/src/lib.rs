@@ -25,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod body;
 pub mod error;
 mod extensions;
 mod extract;
@@ -76,7 +77,7 @@ impl AppState {
 /// `/metrics` and `/healthz`; anything else answers Lambda's error shape.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(lambda::routes(&state.limits))
+        .merge(lambda::routes())
         .merge(extensions::routes())
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))

@@ -6,6 +6,7 @@
 
 use super::wire::QualifierQuery;
 use crate::AppState;
+use crate::body::{self, Refusal};
 use crate::error::AppError;
 use crate::extract::{Path, Query};
 use crate::instrument::{REQUEST_ID_HEADER, RequestId};
@@ -29,27 +30,24 @@ const LOG_RESULT_HEADER: &str = "x-amz-log-result";
 pub(crate) struct InvokePayload(Bytes);
 
 impl FromRequest<AppState> for InvokePayload {
-    type Rejection = AppError;
+    type Rejection = Refusal;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Refusal> {
         let limit = state.limits.max_invoke_payload_bytes;
-        let bytes = axum::body::to_bytes(request.into_body(), limit).await.map_err(|error| {
-            let error = error.into_inner();
-            if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                AppError::Scheduler(Error::RequestTooLarge(format!(
-                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
-                )))
-            } else {
-                AppError::InvalidRequestContent(format!("Could not read the request body: {error}"))
-            }
-        })?;
+        let bytes = body::read_whole(request.into_body(), limit, state.limits.max_discarded_body_bytes, || {
+            AppError::Scheduler(Error::RequestTooLarge(format!(
+                "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            )))
+        })
+        .await?;
         // Lambda accepts only JSON events (an empty body is `{}`).
         if !bytes.is_empty()
             && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
         {
             return Err(AppError::InvalidRequestContent(format!(
                 "Could not parse request body into json: Could not parse payload into json: {e}"
-            )));
+            ))
+            .into());
         }
         Ok(InvokePayload(bytes))
     }
@@ -104,15 +102,17 @@ impl FromRequestParts<AppState> for InvokeOptions {
     }
 }
 
-/// Invoke.
+/// Invoke. Headers it does not take are refused once the payload is read,
+/// so that the connection can carry the client's next request.
 pub(crate) async fn invoke(
     State(state): State<AppState>,
     Path(function): Path<String>,
     Query(query): Query<QualifierQuery>,
-    options: InvokeOptions,
+    options: Result<InvokeOptions, AppError>,
     request_id: Option<Extension<RequestId>>,
     InvokePayload(payload): InvokePayload,
 ) -> Result<Response, AppError> {
+    let options = options?;
     let mut request = InvokeRequest::new(function, payload.to_vec());
     request.request_id = request_id.map(|Extension(RequestId(id))| id);
     request.qualifier = query.qualifier;

@@ -9,22 +9,18 @@ mod invoke;
 mod versions;
 mod wire;
 
-use crate::{AppState, HttpLimits};
+use crate::AppState;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post, put};
 
-/// Every Lambda route. Control-plane bodies may be as large as a zip in
-/// base64; Invoke reads its body with the payload limit itself (each layer
-/// on a route costs every request to it a little).
-pub(crate) fn routes(limits: &HttpLimits) -> Router<AppState> {
-    control_routes()
-        .layer(DefaultBodyLimit::max(limits.max_request_body_bytes))
-        .route("/2015-03-31/functions/{FunctionName}/invocations", post(invoke::invoke))
-}
-
-fn control_routes() -> Router<AppState> {
+/// Every Lambda route, without layers (each layer on a route costs every
+/// request to it a little): the extractors read bodies with the limits in
+/// the state, JSON bodies (as large as a zip in base64) with
+/// `max_request_body_bytes` and Invoke's payload with
+/// `max_invoke_payload_bytes`.
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/2015-03-31/functions/{FunctionName}/invocations", post(invoke::invoke))
         .route("/2015-03-31/functions", post(functions::create).get(functions::list))
         .route("/2015-03-31/functions/{FunctionName}", get(functions::get).delete(functions::delete))
         .route(

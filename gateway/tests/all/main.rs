@@ -3,10 +3,12 @@
 
 mod account;
 mod concurrency;
+mod connections;
 mod errors;
 mod extensions;
 mod functions;
 mod invoke;
 mod metrics;
+mod raw_http;
 mod support;
 mod versions_aliases;

@@ -1,12 +1,15 @@
 //! The real AWS clients against `nimbus serve`: `tests/e2e/lambda_boto3.py`
-//! (boto3) and `tests/e2e/lambda_cli.py` (the `aws` CLI). They are required,
-//! not optional: a machine without them fails these tests with how to install.
+//! (boto3), `tests/e2e/lambda_cli.py` (the `aws` CLI) and
+//! `tests/e2e/node/main.mjs` (the AWS SDK for JavaScript v3). They are
+//! required, not optional: a machine without them fails these tests with
+//! how to install.
 
 use super::harness::{Server, bundles};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const INSTALL: &str = "install the e2e clients: pip install -r tests/e2e/requirements.txt";
+const NODE_INSTALL: &str = "install the Node e2e client: Node.js 20 or later, then npm ci --prefix tests/e2e/node";
 
 /// Fails (never skips) when `python3 -c CODE` does not succeed.
 fn require_python(code: &str) {
@@ -18,14 +21,21 @@ fn require_python(code: &str) {
     }
 }
 
-/// Runs one of the `tests/e2e` scripts against a fresh server and asserts it
-/// passed, printing its output (and the server's stderr) when it did not.
-fn run_suite(script: &str) {
+/// `tests/e2e/PATH` in this checkout.
+fn e2e(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e").join(path)
+}
+
+/// Runs one of the `tests/e2e` scripts (with `python3` or `node`) against a
+/// fresh server and asserts it passed, printing its output (and the
+/// server's stderr) when it did not.
+fn run_suite(program: &str, script: &str) {
     let bundles = bundles();
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e").join(script);
-    let out = Command::new("python3")
+    let script = e2e(script);
+    let started = std::time::Instant::now();
+    let out = Command::new(program)
         .arg(&script)
         .arg("--endpoint")
         .arg(&server.url)
@@ -33,7 +43,7 @@ fn run_suite(script: &str) {
         .arg(bundles.path())
         .env("PYTHONUNBUFFERED", "1")
         .output()
-        .expect("run python3");
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let summary = stdout.lines().last().unwrap_or_default().to_string();
@@ -45,14 +55,14 @@ fn run_suite(script: &str) {
         server.stderr()
     );
     assert!(summary.ends_with(" 0 failed"), "no summary line: {stdout}");
-    println!("{stdout}");
+    println!("{stdout}({} in {:.1} s)", script.display(), started.elapsed().as_secs_f64());
     server.stop();
 }
 
 #[test]
 fn boto3_suite() {
     require_python("import boto3, botocore");
-    run_suite("lambda_boto3.py");
+    run_suite("python3", "lambda_boto3.py");
 }
 
 #[test]
@@ -63,5 +73,30 @@ fn aws_cli_suite() {
         Ok(out) => panic!("{INSTALL}\n(aws --version: {})", String::from_utf8_lossy(&out.stderr).trim()),
         Err(e) => panic!("{INSTALL}\n(`aws` not found: {e})"),
     }
-    run_suite("lambda_cli.py");
+    run_suite("python3", "lambda_cli.py");
+}
+
+/// Fails (never skips) without Node.js 20 or later, or without the
+/// packages of `tests/e2e/node/package-lock.json` installed beside it.
+fn require_node() {
+    let version = match Command::new("node").arg("--version").output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        Ok(out) => panic!("{NODE_INSTALL}\n(node --version: {})", String::from_utf8_lossy(&out.stderr).trim()),
+        Err(e) => panic!("{NODE_INSTALL}\n(`node` not found: {e})"),
+    };
+    let major: u32 = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    assert!(major >= 20, "{NODE_INSTALL}\n(node --version: {version})");
+    let import = "await import('@aws-sdk/client-lambda')";
+    let ran = Command::new("node").args(["--input-type=module", "-e", import]).current_dir(e2e("node")).output();
+    match ran {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!("{NODE_INSTALL}\n(node: {})", String::from_utf8_lossy(&out.stderr).trim()),
+        Err(e) => panic!("{NODE_INSTALL}\n(node: {e})"),
+    }
+}
+
+#[test]
+fn node_sdk_suite() {
+    require_node();
+    run_suite("node", "node/main.mjs");
 }
