@@ -8,7 +8,7 @@
 //! so a keep-alive client (the AWS SDK for JavaScript's agent) sends its next
 //! request into a closing socket (`write EPIPE`). So a refusal that leaves a
 //! body unread either reads and discards the rest, up to
-//! [`crate::HttpLimits::max_discarded_body_bytes`], and keeps the connection, or
+//! `Limits::max_discarded_body_bytes` (the scheduler's), and keeps the connection, or
 //! answers `Connection: close`. Successful requests never pass through here
 //! but for [`read_whole`], which costs them what `axum::body::to_bytes` does.
 

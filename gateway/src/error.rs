@@ -110,13 +110,13 @@ impl IntoResponse for AppError {
 /// The fallback for paths no route has.
 pub(crate) async fn unknown_operation(State(state): State<AppState>, request: Request) -> Refusal {
     let error = AppError::UnknownOperation(format!("No operation is at {} {}", request.method(), request.uri().path()));
-    Refusal::discarding(error, &mut request.into_body(), state.limits.max_discarded_body_bytes).await
+    Refusal::discarding(error, &mut request.into_body(), state.limits().max_discarded_body_bytes).await
 }
 
 /// The fallback for a known path with a method it does not take.
 pub(crate) async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Refusal {
     let error = AppError::MethodNotAllowed(format!("{} does not accept {}", request.uri().path(), request.method()));
-    Refusal::discarding(error, &mut request.into_body(), state.limits.max_discarded_body_bytes).await
+    Refusal::discarding(error, &mut request.into_body(), state.limits().max_discarded_body_bytes).await
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for LambdaJson<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Refusal> {
         let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
-        let limit = state.limits.max_request_body_bytes;
-        let body = body::read_whole(request.into_body(), limit, state.limits.max_discarded_body_bytes, || {
+        let limit = state.limits().max_request_body_bytes;
+        let body = body::read_whole(request.into_body(), limit, state.limits().max_discarded_body_bytes, || {
             AppError::Scheduler(Error::RequestTooLarge(format!("Request must be smaller than {limit} bytes")))
         })
         .await?;

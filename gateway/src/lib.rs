@@ -32,12 +32,10 @@ mod extract;
 mod health;
 mod instrument;
 mod lambda;
-mod limits;
 mod metrics;
 mod serve;
 
 pub use error::AppError;
-pub use limits::HttpLimits;
 pub use metrics::HttpMetrics;
 pub use serve::serve;
 
@@ -52,24 +50,21 @@ pub struct AppState {
     pub scheduler: Scheduler,
     /// The gateway's own collectors (registered in the scheduler's registry).
     pub metrics: HttpMetrics,
-    /// Request size limits.
-    pub limits: HttpLimits,
 }
 
 impl AppState {
-    /// State for `scheduler` with Lambda's limits; registers the HTTP
+    /// State for `scheduler` (and its limits); registers the HTTP
     /// collectors in the scheduler's Prometheus registry (which fails if
     /// they are already registered there, i.e. on a second call for one
     /// scheduler).
     pub fn new(scheduler: Scheduler) -> prometheus::Result<Self> {
         let metrics = HttpMetrics::register(scheduler.metrics().registry())?;
-        Ok(Self { scheduler, metrics, limits: HttpLimits::default() })
+        Ok(Self { scheduler, metrics })
     }
 
-    /// The same state with other limits.
-    pub fn with_limits(mut self, limits: HttpLimits) -> Self {
-        self.limits = limits;
-        self
+    /// The limits it enforces: the scheduler's, built from its configuration.
+    pub fn limits(&self) -> &nimbus_scheduler::Limits {
+        self.scheduler.limits()
     }
 }
 

@@ -16,6 +16,10 @@ pub struct Limits {
     /// Any other API request body: CreateFunction and UpdateFunctionCode
     /// carry a zip of up to 50 MB as base64 (about 67 MB) plus the rest.
     pub max_request_body_bytes: usize,
+    /// How much of a refused request's unread body is read and thrown away
+    /// so that its connection can serve the next request; a longer body is
+    /// answered with `Connection: close`.
+    pub max_discarded_body_bytes: usize,
     /// How much of the log `X-Amz-Log-Result` carries (Lambda: 4 KB).
     pub log_tail_bytes: usize,
     /// A function's or version's description, in characters (Lambda: 256).
@@ -33,6 +37,7 @@ impl Default for Limits {
             invocation: InvocationLimits::default(),
             max_sync_payload_bytes: MAX_SYNC_PAYLOAD_BYTES,
             max_request_body_bytes: 70 * MIB as usize,
+            max_discarded_body_bytes: 16 * MIB as usize,
             log_tail_bytes: 4 * 1024,
             max_description_chars: 256,
             max_environment_bytes: 4 * 1024,

@@ -3,7 +3,8 @@
 use crate::module_file::read_module;
 use anyhow::Context;
 use clap::Args;
-use nimbus_sandbox::{Bundle, BundleLimits, build_bundle, bundle::DEFAULT_HANDLER};
+use nimbus_sandbox::{Bundle, build_bundle, bundle::DEFAULT_HANDLER};
+use nimbus_scheduler::Limits;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,7 +33,8 @@ impl BundleCommand {
             None => None,
         };
         let zip = build_bundle(&module, manifest.as_deref(), self.include.as_deref())?;
-        let bundle = Bundle::parse(&zip, DEFAULT_HANDLER, &BundleLimits::default())?;
+        // Checked as the server will check it on upload.
+        let bundle = Bundle::parse(&zip, DEFAULT_HANDLER, &Limits::default().bundle)?;
         std::fs::write(&self.output, &zip).with_context(|| format!("writing {}", self.output.display()))?;
         println!(
             "wrote {} ({} bytes, {} files, CodeSha256 {})",

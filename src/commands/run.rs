@@ -4,10 +4,8 @@ use crate::data_dir::default_cache_dir;
 use crate::module_file::{is_wasm_text, read_module};
 use anyhow::{Context, bail};
 use clap::Args;
-use nimbus_sandbox::{
-    Bundle, BundleLimits, EngineConfig, FunctionConfig, Invocation, Outcome, SandboxEngine, bundle::DEFAULT_HANDLER,
-    limits::MAX_SYNC_PAYLOAD_BYTES,
-};
+use nimbus_sandbox::{Bundle, EngineConfig, FunctionConfig, Invocation, Outcome, SandboxEngine, bundle::DEFAULT_HANDLER};
+use nimbus_scheduler::Limits;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,21 +48,23 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
 
 impl RunCommand {
     pub fn execute(self) -> anyhow::Result<ExitCode> {
+        let limits = Limits::default();
         let bytes = std::fs::read(&self.target).with_context(|| format!("reading {}", self.target.display()))?;
         let bundle = if is_wasm_text(&self.target, &bytes) {
             Bundle::from_module(&read_module(&self.target)?)?
         } else if bytes.starts_with(b"\0asm") {
             Bundle::from_module(&bytes)?
         } else if bytes.starts_with(b"PK") {
-            Bundle::parse(&bytes, &self.handler, &BundleLimits::default())?
+            Bundle::parse(&bytes, &self.handler, &limits.bundle)?
         } else {
             bail!("{} is neither a zip bundle nor a WebAssembly module", self.target.display());
         };
         let event = self.read_event()?;
-        if event.len() > MAX_SYNC_PAYLOAD_BYTES {
+        if event.len() > limits.max_sync_payload_bytes {
             bail!(
-                "the event is {} bytes; the synchronous payload limit is {MAX_SYNC_PAYLOAD_BYTES} bytes",
-                event.len()
+                "the event is {} bytes; the synchronous payload limit is {} bytes",
+                event.len(),
+                limits.max_sync_payload_bytes
             );
         }
         let mut config = FunctionConfig::from_bundle(&self.name, &bundle);
@@ -79,6 +79,7 @@ impl RunCommand {
         let data_dir = self.data_dir.unwrap_or_else(default_cache_dir);
         let mut engine_config = EngineConfig::new(data_dir);
         engine_config.pool_size = 1;
+        engine_config.limits = limits.invocation;
         let engine = SandboxEngine::new(engine_config)?;
         let function = engine.prepare(&bundle, config)?;
         let request_id = uuid::Uuid::new_v4().to_string();

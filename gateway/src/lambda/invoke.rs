@@ -33,8 +33,8 @@ impl FromRequest<AppState> for InvokePayload {
     type Rejection = Refusal;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Refusal> {
-        let limit = state.limits.max_invoke_payload_bytes;
-        let bytes = body::read_whole(request.into_body(), limit, state.limits.max_discarded_body_bytes, || {
+        let limit = state.limits().max_sync_payload_bytes;
+        let bytes = body::read_whole(request.into_body(), limit, state.limits().max_discarded_body_bytes, || {
             AppError::Scheduler(Error::RequestTooLarge(format!(
                 "Request must be smaller than {limit} bytes for the InvokeFunction operation"
             )))

@@ -17,7 +17,7 @@ use axum::routing::{MethodRouter, get, post, put};
 /// request to it a little): the extractors read bodies with the limits in
 /// the state, JSON bodies (as large as a zip in base64) with
 /// `max_request_body_bytes` and Invoke's payload with
-/// `max_invoke_payload_bytes`.
+/// `max_sync_payload_bytes`.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/2015-03-31/functions/{FunctionName}/invocations", post(invoke::invoke))

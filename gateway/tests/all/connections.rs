@@ -5,19 +5,22 @@
 //! JavaScript then writes its next request into it: `write EPIPE`).
 
 use crate::raw_http::{Served, json_of};
-use nimbus_gateway::HttpLimits;
+use nimbus_scheduler::SchedulerConfig;
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
 /// Small limits, so that small bodies are refused too; 7 MiB is past the
 /// limits but within what is discarded.
-const LIMITS: HttpLimits =
-    HttpLimits { max_request_body_bytes: 64 * KIB, max_invoke_payload_bytes: KIB, max_discarded_body_bytes: 8 * MIB };
+fn small_limits(config: &mut SchedulerConfig) {
+    config.limits.max_request_body_bytes = 64 * KIB;
+    config.limits.max_sync_payload_bytes = KIB;
+    config.limits.max_discarded_body_bytes = 8 * MIB;
+}
 const INVOKE: &str = "/2015-03-31/functions/echo/invocations";
 
 #[tokio::test]
 async fn an_invoke_over_the_payload_limit_keeps_the_connection() {
-    let served = Served::start(|state| state.with_limits(LIMITS)).await;
+    let served = Served::start(small_limits).await;
     let mut connection = served.connect().await;
     connection.create_echo("echo").await;
     for size in [4 * KIB, 7 * MIB] {
@@ -35,7 +38,7 @@ async fn an_invoke_over_the_payload_limit_keeps_the_connection() {
 
 #[tokio::test]
 async fn a_json_body_over_the_request_limit_keeps_the_connection() {
-    let served = Served::start(|state| state.with_limits(LIMITS)).await;
+    let served = Served::start(small_limits).await;
     let mut connection = served.connect().await;
     connection.create_echo("echo").await;
     for size in [128 * KIB, 7 * MIB] {
@@ -49,7 +52,7 @@ async fn a_json_body_over_the_request_limit_keeps_the_connection() {
 
 #[tokio::test]
 async fn an_invoke_header_refused_keeps_the_connection() {
-    let served = Served::start(|state| state).await;
+    let served = Served::start(|_| {}).await;
     let mut connection = served.connect().await;
     connection.create_echo("echo").await;
     for size in [512, 5 * MIB] {
@@ -63,7 +66,7 @@ async fn an_invoke_header_refused_keeps_the_connection() {
 
 #[tokio::test]
 async fn unknown_operations_and_methods_keep_the_connection() {
-    let served = Served::start(|state| state.with_limits(LIMITS)).await;
+    let served = Served::start(small_limits).await;
     let mut connection = served.connect().await;
     connection.create_echo("echo").await;
     for size in [4 * KIB, 7 * MIB] {
@@ -80,7 +83,7 @@ async fn unknown_operations_and_methods_keep_the_connection() {
 
 #[tokio::test]
 async fn a_body_past_what_is_discarded_is_answered_with_connection_close() {
-    let served = Served::start(|state| state.with_limits(LIMITS)).await;
+    let served = Served::start(small_limits).await;
     let mut connection = served.connect().await;
     connection.create_echo("echo").await;
     // 1 KiB read, 8 MiB discarded, and more to come: the server stops there.
@@ -98,7 +101,7 @@ async fn a_body_past_what_is_discarded_is_answered_with_connection_close() {
 
 #[tokio::test]
 async fn a_refusal_from_the_path_closes_the_connection_only_when_a_body_is_unread() {
-    let served = Served::start(|state| state.with_limits(LIMITS)).await;
+    let served = Served::start(small_limits).await;
     let mut connection = served.connect().await;
     connection.create_echo("echo").await;
     // Not UTF-8: refused from the path, before the body is looked at.

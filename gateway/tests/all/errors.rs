@@ -2,7 +2,6 @@
 
 use crate::support::{App, ECHO, ROLE, zip_base64};
 use axum::body::Body;
-use nimbus_gateway::HttpLimits;
 use serde_json::json;
 
 #[tokio::test]
@@ -102,8 +101,7 @@ async fn bad_paths_and_queries_never_panic() {
 
 #[tokio::test]
 async fn bodies_over_the_request_limit_are_413() {
-    let limits = HttpLimits { max_request_body_bytes: 1024, ..HttpLimits::default() };
-    let app = App::with(|state| state.with_limits(limits)).await;
+    let app = App::with(|config| config.limits.max_request_body_bytes = 1024).await;
     let body = json!({ "FunctionName": "big", "Description": "x".repeat(2000) });
     app.send_json("POST", "/2015-03-31/functions", body).await.assert_error(
         413,

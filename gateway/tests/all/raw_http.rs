@@ -3,7 +3,7 @@
 //! itself (which `oneshot` on the router cannot show).
 
 use crate::support::{ECHO, ROLE, state, zip_base64};
-use nimbus_gateway::AppState;
+use nimbus_scheduler::SchedulerConfig;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,8 +25,8 @@ pub struct Served {
 }
 
 impl Served {
-    /// Serves a fresh scheduler's API, its state changed by `adjust`.
-    pub async fn start(adjust: impl FnOnce(AppState) -> AppState) -> Served {
+    /// Serves a fresh scheduler's API, its configuration changed by `adjust`.
+    pub async fn start(adjust: impl FnOnce(&mut SchedulerConfig)) -> Served {
         let (state, dir) = state(adjust).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("the bound address");

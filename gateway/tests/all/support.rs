@@ -111,26 +111,27 @@ impl Reply {
 }
 
 /// The state of a scheduler on a temporary directory (kept as long as the
-/// `TempDir`), changed by `adjust`.
-pub async fn state(adjust: impl FnOnce(AppState) -> AppState) -> (AppState, tempfile::TempDir) {
+/// `TempDir`), its configuration changed by `adjust` (e.g. its limits).
+pub async fn state(adjust: impl FnOnce(&mut SchedulerConfig)) -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut config = SchedulerConfig::new(dir.path());
     config.sandbox_threads = 1;
     config.account_concurrency = 10;
+    adjust(&mut config);
     let scheduler = tokio::task::spawn_blocking(move || Scheduler::open(config))
         .await
         .expect("open task")
         .expect("open the scheduler");
-    (adjust(AppState::new(scheduler).expect("register metrics")), dir)
+    (AppState::new(scheduler).expect("register metrics"), dir)
 }
 
 impl App {
     pub async fn new() -> App {
-        App::with(|state| state).await
+        App::with(|_| {}).await
     }
 
-    /// An app whose state `adjust` may change (e.g. its limits).
-    pub async fn with(adjust: impl FnOnce(AppState) -> AppState) -> App {
+    /// An app whose scheduler's configuration `adjust` may change (e.g. its limits).
+    pub async fn with(adjust: impl FnOnce(&mut SchedulerConfig)) -> App {
         let (state, dir) = state(adjust).await;
         App { router: router(state), _dir: dir }
     }
