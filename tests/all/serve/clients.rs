@@ -1,12 +1,15 @@
 //! The real AWS clients against `nimbus serve`: `tests/e2e/lambda_boto3.py`
 //! (boto3) and `tests/e2e/lambda_cli.py` (the `aws` CLI). They are required,
 //! not optional: a machine without them fails these tests with how to install.
+//! `python3` and `aws` are whichever come first on `PATH` (`.ci/run` puts
+//! the virtualenv `.venv/bin` there).
 
 use super::harness::{Server, bundles};
 use std::path::Path;
 use std::process::Command;
 
-const INSTALL: &str = "install the e2e clients: pip install -r tests/e2e/requirements.txt";
+const INSTALL: &str = "install the e2e clients: python3 -m venv .venv && \
+    .venv/bin/pip install -r tests/e2e/requirements.txt, then run the tests with PATH=\"$PWD/.venv/bin:$PATH\"";
 
 /// Fails (never skips) when `python3 -c CODE` does not succeed.
 fn require_python(code: &str) {
