@@ -1,8 +1,10 @@
 //! `nimbus serve`, end to end: the real binary on a free loopback port,
 //! driven by the real AWS clients (boto3, the AWS CLI: `tests/e2e/`) and by
-//! a small HTTP client here for restarts, `kill -9` and SIGTERM.
+//! a small HTTP client here for restarts, `kill -9`, SIGTERM, limits, flags,
+//! usage arithmetic and metrics.
 
 mod clients;
 mod durability;
 mod extensions;
 mod harness;
+mod observe;
