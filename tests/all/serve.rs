@@ -4,7 +4,9 @@
 //! usage arithmetic and metrics.
 
 mod clients;
+mod concurrency;
 mod durability;
 mod extensions;
+mod guests;
 mod harness;
 mod observe;
