@@ -10,3 +10,4 @@ mod extensions;
 mod guests;
 mod harness;
 mod observe;
+mod usage;
