@@ -9,5 +9,6 @@ mod durability;
 mod extensions;
 mod guests;
 mod harness;
+mod limits;
 mod observe;
 mod usage;
