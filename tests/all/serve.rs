@@ -7,6 +7,7 @@ mod clients;
 mod concurrency;
 mod durability;
 mod extensions;
+mod flags;
 mod guests;
 mod harness;
 mod limits;
