@@ -11,5 +11,6 @@ mod flags;
 mod guests;
 mod harness;
 mod limits;
+mod metrics;
 mod observe;
 mod usage;
