@@ -4,6 +4,7 @@
 //! usage arithmetic and metrics.
 
 mod clients;
+mod code_updates;
 mod concurrency;
 mod durability;
 mod extensions;
