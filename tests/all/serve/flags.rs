@@ -10,14 +10,13 @@ use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 
-/// The names of the threads of process `pid` (Linux truncates them to 15 bytes).
+/// The names of the threads of process `pid` (Linux cuts them to 15 bytes);
+/// a thread that ends while they are read is left out.
 fn thread_names(pid: u32) -> Vec<String> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/PID/task");
     tasks
-        .map(|task| {
-            let comm = task.expect("a task").path().join("comm");
-            std::fs::read_to_string(&comm).expect("read a thread's comm").trim_end().to_string()
-        })
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim_end().to_string())
         .collect()
 }
 
@@ -47,15 +46,15 @@ fn sandbox_and_http_threads_are_as_many_as_asked() {
             scope.spawn(move || {
                 let data = tempfile::tempdir().unwrap();
                 let server = Server::start_with_flags(data.path(), flags);
-                // `nimbus-sandbox-N`, cut to 15 bytes: `nimbus-sandbox-`.
-                let names = thread_names(server.pid());
-                assert_eq!(threads_named(&server, "nimbus-sandbox"), sandbox, "{flags:?}: threads {names:?}");
-                // The HTTP runtime's blocking pool has the workers' name too
-                // (the start opened the data directory on it): on a server
-                // at rest its idle threads end after 10 s, the workers stay.
-                wait_until(&format!("{http} nimbus-http threads with {flags:?}"), || {
-                    threads_named(&server, "nimbus-http") == http
-                });
+                // A new thread has its parent's name until it names itself,
+                // so the counts are waited for. `nimbus-sandbox-N` is cut to
+                // 15 bytes: `nimbus-sandbox-`. The HTTP runtime's blocking
+                // pool has the workers' name too (the start opened the data
+                // directory on it): on a server at rest its idle threads end
+                // after 10 s, the workers stay.
+                let counts = || (threads_named(&server, "nimbus-sandbox"), threads_named(&server, "nimbus-http"));
+                let what = format!("{sandbox} nimbus-sandbox and {http} nimbus-http threads with {flags:?}");
+                wait_until(&what, || counts() == (sandbox, http));
                 assert_invokes(&server, echo, "threads");
                 server.stop();
             });
