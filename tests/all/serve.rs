@@ -12,6 +12,7 @@ mod flags;
 mod guests;
 mod harness;
 mod limits;
+mod logs;
 mod metrics;
 mod observe;
 mod usage;
