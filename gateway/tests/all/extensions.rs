@@ -31,7 +31,12 @@ async fn usage_totals_ranges_and_series() {
     assert_eq!((everything["invocations"].clone(), everything["errors"].clone()), (3.into(), 1.into()), "{everything}");
 
     let grouped = app.get("/nimbus/v1/usage?function=used&group=hour").await.json();
-    assert!(grouped["series"].as_array().is_some_and(|s| !s.is_empty()), "{grouped}");
+    // One bucket per hour the two invocations fell in, labelled with the
+    // hour's start (the end-to-end tests check the values bucket by bucket).
+    let series = grouped["series"].as_array().unwrap_or_else(|| panic!("no series: {grouped}"));
+    let in_series: u64 = series.iter().map(|bucket| bucket["invocations"].as_u64().unwrap()).sum();
+    assert_eq!((in_series, series.len() <= 2), (2, true), "{grouped}");
+    assert!(series.iter().all(|b| b["hour"].as_str().is_some_and(|h| h.ends_with(":00:00.000Z"))), "{grouped}");
     let future =
         app.get("/nimbus/v1/usage?function=used&from=2999-01-01T00:00:00Z&to=2999-12-31T00:00:00Z").await.json();
     assert_eq!(future["invocations"], 0, "{future}");
