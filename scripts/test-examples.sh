@@ -5,10 +5,20 @@
 #   examples/<name>/event.json              -> examples/<name>/expected.json
 #   examples/<name>/cases/<case>.event.json -> examples/<name>/cases/<case>.expected.json
 # An expected response holding "errorType" is a function error: nimbus run
-# must then exit 1 (else 0). Prints "N passed, M failed"; exits 1 on any failure.
+# must then exit 1 (else 0). Then deploys each bundle to `nimbus serve` and
+# invokes it with boto3 (tests/e2e/examples_boto3.py): python3 must import
+# boto3 (.ci/run puts the virtualenv .venv first on PATH). `nimbus run`
+# caches compiled code in a directory of this run's own, removed at the end.
+# Prints "N passed, M failed"; exits 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+python3 -c "import boto3" 2>/dev/null || {
+    echo "test-examples: python3 cannot import boto3: python3 -m venv .venv &&" \
+        ".venv/bin/pip install -r tests/e2e/requirements.txt, then PATH=\"\$PWD/.venv/bin:\$PATH\"" >&2
+    exit 1
+}
 
 bash scripts/build-guests.sh
 NIMBUS=${NIMBUS:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/nimbus}
@@ -17,7 +27,8 @@ BUNDLES=$ROOT/examples/target/bundles
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+run_cache=$(mktemp -d)
+trap 'rm -rf "$log" "$run_cache"' EXIT
 
 # check NAME BUNDLE EVENT EXPECTED
 check() {
@@ -25,7 +36,7 @@ check() {
     local expected actual status=0 expected_status=0
     expected=$(cat "$expected_file")
     grep -q '"errorType"' "$expected_file" && expected_status=1
-    actual=$("$NIMBUS" run "$bundle" --event "$event" 2>"$log") || status=$?
+    actual=$("$NIMBUS" run --data-dir "$run_cache" "$bundle" --event "$event" 2>"$log") || status=$?
     if [ "$actual" == "$expected" ] && [ "$status" -eq "$expected_status" ]; then
         echo "ok     $name"
         passed=$((passed + 1))
@@ -54,12 +65,11 @@ for dir in "$ROOT"/examples/*/; do
 done
 
 echo "== test-examples: deploying each bundle to nimbus serve and invoking it with boto3"
-python3 -c "import boto3" 2>/dev/null || pip install -q -r "$ROOT/tests/e2e/requirements.txt"
 data=$(mktemp -d)
 server_out=$(mktemp)
 "$NIMBUS" serve --listen 127.0.0.1:0 --data-dir "$data" >"$server_out" 2>"$log" &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$data" "$server_out" "$log"' EXIT
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$data" "$server_out" "$log" "$run_cache"' EXIT
 endpoint=
 for _ in $(seq 1 300); do
     endpoint=$(sed -n 's/^nimbus listening on //p' "$server_out")

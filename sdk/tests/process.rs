@@ -36,41 +36,57 @@ fn main() {
         return nimbus_sdk::run(greet);
     }
     let mut passed = 0;
-    let mut check = |name: &str, event: &str, stdout: &str, status: i32, log: &str| {
+    let mut check = |name: &str, event: &str, stdout: &str, status: i32, stderr: Stderr| {
         let (out, err, code) = invoke(event);
         assert_eq!((out.as_str(), code), (stdout, status), "{name}: stderr was {err}");
-        assert!(err.contains(log), "{name}: stderr lacks {log:?}: {err}");
+        match stderr {
+            Stderr::Exactly(expected) => assert_eq!(err, expected, "{name}: stderr"),
+            Stderr::PanicThen(last) => {
+                assert!(err.contains("panicked at sdk/tests/process.rs:"), "{name}: no panic message: {err}");
+                assert!(err.ends_with(last), "{name}: stderr does not end with {last:?}: {err}");
+            }
+        }
         println!("test process::{name} ... ok");
         passed += 1;
     };
-    check("success_returns_from_main", r#"{"name":"x"}"#, r#"{"message":"Hello, x!"}"#, 0, "");
+    check("success_returns_from_main", r#"{"name":"x"}"#, r#"{"message":"Hello, x!"}"#, 0, Stderr::Exactly(""));
     check(
         "handler_error_is_json_and_exit_1",
         r#"{"name":""}"#,
         r#"{"errorMessage":"name must not be empty","errorType":"InvalidName"}"#,
         1,
-        "ERROR InvalidName: name must not be empty",
+        Stderr::Exactly("ERROR InvalidName: name must not be empty\n"),
     );
     check(
         "question_mark_error_keeps_the_type",
         "{}",
         r#"{"errorMessage":"expected value at line 1 column 1","errorType":"serde_json::error::Error"}"#,
         1,
-        "",
+        Stderr::Exactly("ERROR serde_json::error::Error: expected value at line 1 column 1\n"),
     );
     check(
         "panic_is_runtime_panic_not_a_trap",
         r#"{"name":"panic"}"#,
         r#"{"errorMessage":"no greeting for greeter","errorType":"Runtime.Panic"}"#,
         1,
-        "panicked at",
+        Stderr::PanicThen("ERROR Runtime.Panic: no greeting for greeter\n"),
     );
     check(
         "bad_event_is_unmarshal_error",
         "{",
         r#"{"errorMessage":"the event is not a valid serde_json::value::Value: EOF while parsing an object at line 1 column 1","errorType":"Runtime.UnmarshalError"}"#,
         1,
-        "ERROR Runtime.UnmarshalError",
+        Stderr::Exactly(
+            "ERROR Runtime.UnmarshalError: the event is not a valid serde_json::value::Value: EOF while parsing an object at line 1 column 1\n",
+        ),
     );
     println!("\n{passed} passed, 0 failed");
+}
+
+/// What the function must log.
+enum Stderr<'a> {
+    /// This and nothing else.
+    Exactly(&'a str),
+    /// Rust's panic message, then this last.
+    PanicThen(&'a str),
 }

@@ -301,9 +301,11 @@ class Suite:
         match = REPORT.match(lines[-1])
         check(match, f"last log line is not a REPORT line: {lines[-1]!r}")
         eq(match["mem"], "256", "Memory Size in the REPORT line")
+        # botocore reads x-amzn-RequestId into ResponseMetadata; the REPORT
+        # line names the same id (as AWS does).
         request_id = r["ResponseMetadata"].get("RequestId")
-        if request_id:
-            eq(match["id"], request_id, "REPORT RequestId vs x-amzn-RequestId (as AWS)")
+        check(request_id, f"no x-amzn-RequestId: {r['ResponseMetadata']}")
+        eq(match["id"], request_id, "REPORT RequestId vs x-amzn-RequestId")
 
     def check_dry_run_204(self):
         r = self.invoke(self.name, b"{}", InvocationType="DryRun")

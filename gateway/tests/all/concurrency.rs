@@ -37,13 +37,17 @@ async fn concurrency_errors() {
     app.send_json("PUT", "/2017-10-31/functions/conc-err/concurrency", json!({})).await.assert_error(
         400,
         "ValidationException",
-        "Value null at 'reservedConcurrentExecutions'",
+        "1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null",
     );
     app.send_json("PUT", "/2017-10-31/functions/conc-err/concurrency", json!({ "ReservedConcurrentExecutions": -1 }))
         .await
-        .assert_error(400, "ValidationException", "reservedConcurrentExecutions");
+        .assert_error(400, "ValidationException", "1 validation error detected: Value '-1' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0");
     app.send_json("PUT", "/2017-10-31/functions/conc-err/concurrency", json!({ "ReservedConcurrentExecutions": 11 }))
         .await
-        .assert_error(400, "InvalidParameterValueException", "");
-    app.get("/2019-09-30/functions/nobody/concurrency").await.assert_error(404, "ResourceNotFoundException", "nobody");
+        .assert_error(400, "InvalidParameterValueException", "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [1].");
+    app.get("/2019-09-30/functions/nobody/concurrency").await.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nobody",
+    );
 }

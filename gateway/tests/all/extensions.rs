@@ -31,20 +31,33 @@ async fn usage_totals_ranges_and_series() {
     assert_eq!((everything["invocations"].clone(), everything["errors"].clone()), (3.into(), 1.into()), "{everything}");
 
     let grouped = app.get("/nimbus/v1/usage?function=used&group=hour").await.json();
-    assert!(grouped["series"].as_array().is_some_and(|s| !s.is_empty()), "{grouped}");
+    // One bucket per hour the two invocations fell in, labelled with the
+    // hour's start (the end-to-end tests check the values bucket by bucket).
+    let series = grouped["series"].as_array().unwrap_or_else(|| panic!("no series: {grouped}"));
+    let in_series: u64 = series.iter().map(|bucket| bucket["invocations"].as_u64().unwrap()).sum();
+    assert_eq!((in_series, series.len() <= 2), (2, true), "{grouped}");
+    assert!(series.iter().all(|b| b["hour"].as_str().is_some_and(|h| h.ends_with(":00:00.000Z"))), "{grouped}");
     let future =
         app.get("/nimbus/v1/usage?function=used&from=2999-01-01T00:00:00Z&to=2999-12-31T00:00:00Z").await.json();
     assert_eq!(future["invocations"], 0, "{future}");
     let past = app.get("/nimbus/v1/usage?function=used&from=2000-01-01T00:00:00%2B00:00").await.json();
     assert_eq!(past["invocations"], 2, "{past}");
 
-    app.get("/nimbus/v1/usage?from=yesterday").await.assert_error(400, "InvalidParameterValueException", "RFC 3339");
+    app.get("/nimbus/v1/usage?from=yesterday").await.assert_error(
+        400,
+        "InvalidParameterValueException",
+        "'from' must be an RFC 3339 time such as 2026-01-31T00:00:00Z, not 'yesterday' (premature end of input).",
+    );
     app.get("/nimbus/v1/usage?to=2026-13-01T00:00:00Z").await.assert_error(
         400,
         "InvalidParameterValueException",
-        "'to'",
+        "'to' must be an RFC 3339 time such as 2026-01-31T00:00:00Z, not '2026-13-01T00:00:00Z' (input is out of range).",
     );
-    app.get("/nimbus/v1/usage?group=day").await.assert_error(400, "InvalidParameterValueException", "day");
+    app.get("/nimbus/v1/usage?group=day").await.assert_error(
+        400,
+        "InvalidParameterValueException",
+        "Unsupported group 'day': the only grouping is 'hour'.",
+    );
 }
 
 #[tokio::test]
@@ -65,11 +78,15 @@ async fn logs_newest_first_with_a_limit() {
     let default = app.get("/nimbus/v1/functions/logged/logs").await.json();
     assert_eq!(default["logs"].as_array().unwrap().len(), 3, "{default}");
 
-    for bad in ["0", "1001", "many"] {
+    for (bad, message) in [
+        ("0", "'limit' must be between 1 and 1000, not 0."),
+        ("1001", "'limit' must be between 1 and 1000, not 1001."),
+        ("many", "Failed to deserialize query string: limit: invalid digit found in string"),
+    ] {
         app.get(&format!("/nimbus/v1/functions/logged/logs?limit={bad}")).await.assert_error(
             400,
             "InvalidParameterValueException",
-            "",
+            message,
         );
     }
 }
@@ -78,7 +95,11 @@ async fn logs_newest_first_with_a_limit() {
 async fn unknown_code_is_404() {
     let app = App::new().await;
     let reply = app.get(&format!("/nimbus/v1/code/{}", "0".repeat(64))).await;
-    reply.assert_error(404, "ResourceNotFoundException", "");
+    reply.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "No code with digest 0000000000000000000000000000000000000000000000000000000000000000",
+    );
     let reply = app.get("/nimbus/v1/code/..%2F..%2Fetc%2Fpasswd").await;
     assert!(reply.status.is_client_error(), "{}: {}", reply.status, reply.text());
 }

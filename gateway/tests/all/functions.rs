@@ -46,7 +46,11 @@ async fn create_get_update_and_delete_a_function() {
     let deleted = app.delete("/2015-03-31/functions/hello").await;
     assert_eq!(deleted.status, 204, "{}", deleted.text());
     assert!(deleted.body.is_empty());
-    app.get("/2015-03-31/functions/hello").await.assert_error(404, "ResourceNotFoundException", "hello");
+    app.get("/2015-03-31/functions/hello").await.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:hello",
+    );
 }
 
 #[tokio::test]
@@ -112,6 +116,10 @@ async fn delete_one_version_with_a_qualifier() {
     assert_eq!(published.status, 201, "{}", published.text());
     let deleted = app.delete("/2015-03-31/functions/versioned?Qualifier=1").await;
     assert_eq!(deleted.status, 204, "{}", deleted.text());
-    app.get("/2015-03-31/functions/versioned?Qualifier=1").await.assert_error(404, "ResourceNotFoundException", "");
+    app.get("/2015-03-31/functions/versioned?Qualifier=1").await.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:versioned:1",
+    );
     assert_eq!(app.get("/2015-03-31/functions/versioned").await.status, 200);
 }

@@ -53,7 +53,7 @@ async fn dry_run_is_204_and_runs_nothing() {
     app.invoke("missing", &[("x-amz-invocation-type", "DryRun")], "{}").await.assert_error(
         404,
         "ResourceNotFoundException",
-        "missing",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing:$LATEST",
     );
 }
 
@@ -69,12 +69,12 @@ async fn event_and_unknown_invocation_types_are_refused() {
     app.invoke("async", &[("x-amz-invocation-type", "Sometimes")], "{}").await.assert_error(
         400,
         "InvalidParameterValueException",
-        "Sometimes",
+        "Unsupported InvocationType 'Sometimes': expected RequestResponse, Event or DryRun.",
     );
     app.invoke("async", &[("x-amz-log-type", "Everything")], "{}").await.assert_error(
         400,
         "InvalidParameterValueException",
-        "Everything",
+        "Unsupported LogType 'Everything': expected None or Tail.",
     );
 }
 
@@ -107,7 +107,7 @@ async fn json_payloads_pass_with_any_content_type_and_others_are_refused() {
     app.invoke("binary", &[], Body::from(bytes)).await.assert_error(
         400,
         "InvalidRequestContentException",
-        "Could not parse request body into json: Could not parse payload into json: ",
+        "Could not parse request body into json: Could not parse payload into json: expected value at line 1 column 1",
     );
     let empty = app.invoke("binary", &[], Body::empty()).await;
     assert_eq!(empty.status, 200, "an empty payload is allowed: {}", empty.text());
@@ -122,7 +122,11 @@ async fn the_qualifier_picks_the_version() {
     assert_eq!((reply.status.as_u16(), reply.header("x-amz-executed-version")), (200, Some("1")), "{}", reply.text());
     let reply = app.invoke("qualified:1", &[], "{}").await;
     assert_eq!(reply.header("x-amz-executed-version"), Some("1"), "{}", reply.text());
-    app.invoke("qualified?Qualifier=7", &[], "{}").await.assert_error(404, "ResourceNotFoundException", "");
+    app.invoke("qualified?Qualifier=7", &[], "{}").await.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:qualified:7",
+    );
 }
 
 #[tokio::test]
@@ -134,7 +138,7 @@ async fn no_concurrency_left_is_429_with_a_reason_and_retry_after() {
         .await;
     assert_eq!(put.status, 200, "{}", put.text());
     let reply = app.invoke("throttled", &[], "{}").await;
-    reply.assert_error(429, "TooManyRequestsException", "");
+    reply.assert_error(429, "TooManyRequestsException", "Rate Exceeded.");
     assert_eq!(reply.json()["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded", "{}", reply.text());
     assert!(reply.header("retry-after").is_some_and(|s| s.parse::<u32>().is_ok()), "{:?}", reply.headers);
 }
@@ -142,5 +146,9 @@ async fn no_concurrency_left_is_429_with_a_reason_and_retry_after() {
 #[tokio::test]
 async fn invoking_a_missing_function_is_404() {
     let app = App::new().await;
-    app.invoke("nobody", &[], "{}").await.assert_error(404, "ResourceNotFoundException", "nobody");
+    app.invoke("nobody", &[], "{}").await.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nobody:$LATEST",
+    );
 }

@@ -105,7 +105,7 @@ impl Reply {
         let fault = if status >= 500 { "Service" } else { "User" };
         assert_eq!(body["Type"], fault, "{body}");
         let actual = body["Message"].as_str().unwrap_or_else(|| panic!("no Message: {body}"));
-        assert!(actual.contains(message), "Message {actual:?} does not contain {message:?}");
+        assert_eq!(actual, message, "Message of {status} {error_type}");
         assert!(self.header("x-amzn-requestid").is_some_and(|id| !id.is_empty()), "no request id");
     }
 }

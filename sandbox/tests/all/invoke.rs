@@ -286,12 +286,18 @@ fn exit_without_json_is_a_runtime_exit_error() {
 fn a_full_pool_refuses_invocations_until_a_slot_is_free() {
     let data_dir = tempfile::tempdir().unwrap();
     let one_slot = own_engine(data_dir.path(), |config| config.pool_size = 1);
-    let looping = prepare_on(&one_slot, &bundle("loop"), "loop", |config| config.timeout = Duration::from_secs(2));
+    let looping =
+        prepare_on(&one_slot, &bundle("mark_then_loop"), "loop", |config| config.timeout = Duration::from_secs(2));
     let echo = prepare_on(&one_slot, &bundle("echo"), "echo", |_| {});
 
     std::thread::scope(|scope| {
         let running = scope.spawn(|| invoke_on(&one_slot, &looping, b"{}"));
-        std::thread::sleep(Duration::from_millis(200));
+        // The guest marks its /tmp once its instance holds the only slot.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !file_named_under("running", data_dir.path()) {
+            assert!(Instant::now() < deadline, "the looping guest never started");
+            std::thread::sleep(Duration::from_millis(1));
+        }
 
         let refused = one_slot.invoke(&echo, Invocation::new("refused", b"{}".to_vec()));
         assert!(
@@ -342,4 +348,12 @@ fn a_new_engine_loads_compiled_code_from_the_cache() {
     let result = invoke_on(&restarted, &cached, b"cached");
     assert_eq!(result.outcome, Outcome::Success { response: b"cached".to_vec() });
     assert_healthy(&restarted);
+}
+
+/// Whether a file called `name` is anywhere under `dir`.
+fn file_named_under(name: &str, dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() { file_named_under(name, &path) } else { entry.file_name() == name }
+    })
 }

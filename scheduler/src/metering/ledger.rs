@@ -267,8 +267,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         let ledger = Ledger::open(&path).unwrap();
-        // Long enough that the watchdog has gone to sleep until woken.
-        std::thread::sleep(MAX_PENDING * (IDLE_LOOKS + 50));
+        // Once idle, the watchdog sleeps until a record wakes it: wait for
+        // that, so the record below is committed by a woken watchdog.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !ledger.watchdog_parked.load(Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "the idle watchdog never went to sleep");
+            std::thread::sleep(MAX_PENDING);
+        }
         let (done, answered) = channel();
         ledger.submit(record(1, "f"), Box::new(move |outcome| done.send(outcome.is_ok()).unwrap()));
         let committed = answered.recv_timeout(Duration::from_secs(10)).expect("the watchdog committed the record");

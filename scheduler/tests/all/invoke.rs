@@ -17,9 +17,17 @@ async fn invoke_answers_meters_and_logs() {
     let tail = response.log_tail.unwrap();
     assert!(tail.lines().last().unwrap().starts_with(&format!("REPORT RequestId: {}", response.request_id)));
 
+    // Billing rounds the duration up to a whole millisecond, at least 1
+    // (a cold start on a loaded machine may take more than 1 ms), and
+    // GB-seconds are the 128 MB default times the billed seconds.
+    let report = tail.lines().last().unwrap();
+    let (duration_ms, billed_ms) = report_durations(report);
     let usage = s.usage(UsageQuery { function: Some("echo".into()), ..Default::default() }).await.unwrap();
-    assert_eq!((usage.totals.invocations, usage.totals.errors, usage.totals.billed_ms), (1, 0, 1));
-    assert!((usage.totals.gb_seconds - 0.125 * 0.001).abs() < 1e-12);
+    assert_eq!((usage.totals.invocations, usage.totals.errors, usage.totals.billed_ms), (1, 0, billed_ms), "{report}");
+    // The REPORT line shows the duration to 1/100 ms.
+    assert!(billed_ms >= 1 && duration_ms <= billed_ms as f64 + 0.005, "{report}");
+    assert!(billed_ms == 1 || duration_ms > (billed_ms - 1) as f64 - 0.005, "{report}");
+    assert!((usage.totals.gb_seconds - 0.125 * billed_ms as f64 / 1000.0).abs() < 1e-12, "{usage:?}");
     let logs = s.logs("echo", 10).await.unwrap();
     assert_eq!(logs.len(), 1);
     assert_eq!(logs[0].request_id, response.request_id);
@@ -127,4 +135,13 @@ async fn a_restart_keeps_functions_versions_and_usage() {
     assert_eq!(s.invoke(InvokeRequest::new("echo:1", b"2".to_vec())).await.unwrap().payload, b"2");
     let usage = s.usage(UsageQuery { function: Some("echo".into()), ..Default::default() }).await.unwrap();
     assert_eq!(usage.totals.invocations, 2);
+}
+
+/// `Duration: D ms` and `Billed Duration: B ms` of a REPORT line.
+fn report_durations(report: &str) -> (f64, u64) {
+    let after = |label: &str| {
+        let rest = &report[report.find(label).unwrap_or_else(|| panic!("no {label:?} in {report}")) + label.len()..];
+        rest.split_whitespace().next().unwrap().to_string()
+    };
+    (after(" Duration: ").parse().unwrap(), after("Billed Duration: ").parse().unwrap())
 }

@@ -2,13 +2,15 @@
 //! (boto3), `tests/e2e/lambda_cli.py` (the `aws` CLI) and
 //! `tests/e2e/node/main.mjs` (the AWS SDK for JavaScript v3). They are
 //! required, not optional: a machine without them fails these tests with
-//! how to install.
+//! how to install. `python3` and `aws` are whichever come first on `PATH`
+//! (`.ci/run` puts the virtualenv `.venv/bin` there).
 
 use super::harness::{Server, bundles};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const INSTALL: &str = "install the e2e clients: pip install -r tests/e2e/requirements.txt";
+const INSTALL: &str = "install the e2e clients: python3 -m venv .venv && \
+    .venv/bin/pip install -r tests/e2e/requirements.txt, then run the tests with PATH=\"$PWD/.venv/bin:$PATH\"";
 const NODE_INSTALL: &str = "install the Node e2e client: Node.js 20 or later, then npm ci --prefix tests/e2e/node";
 
 /// Fails (never skips) when `python3 -c CODE` does not succeed.

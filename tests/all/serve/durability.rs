@@ -1,7 +1,9 @@
 //! What survives a restart, a `kill -9` and a SIGTERM.
 
 use super::harness::{Config, Lambda, Server, bundles, count, zip};
+use super::observe::{running, wait_until};
 use serde_json::json;
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -152,14 +154,15 @@ fn sigterm_finishes_in_flight_invocations() {
             (response, started.elapsed())
         })
     };
-    std::thread::sleep(Duration::from_millis(300));
+    wait_until("the invocation in flight", || running(&addr) == 1.0);
     server.signal("TERM");
 
-    // New work is not taken any more while the old one finishes.
-    std::thread::sleep(Duration::from_millis(300));
-    if let Ok(late) = api.invoke("echo", b"{}") {
-        assert_ne!(late.status, 200, "an invocation sent after SIGTERM was run: {}", late.text());
-    }
+    // New work is not taken any more while the old one finishes: the
+    // listener closes, and a late invocation is refused (the ledger, read
+    // after the restart below, shows that it did not run).
+    wait_until("the listener closed after SIGTERM", || TcpStream::connect(&addr).is_err());
+    let late = api.invoke("echo", b"{}");
+    assert!(late.is_err(), "an invocation sent after SIGTERM was answered: {late:?}");
 
     let (response, took) = in_flight.join().expect("client thread");
     let response = response
@@ -175,9 +178,11 @@ fn sigterm_finishes_in_flight_invocations() {
     assert_eq!(status.code(), Some(0), "exit after SIGTERM: {status}; stderr:\n{}", server.stderr());
     drop(server);
 
-    // Its record was flushed on the way out.
+    // Its record was flushed on the way out; nothing of the late one ran.
     let server = Server::start(data.path());
-    let usage = Lambda { addr: &server.addr }.usage("spin", "");
+    let api = Lambda { addr: &server.addr };
+    let usage = api.usage("spin", "");
     assert_eq!((count(&usage, "invocations"), count(&usage, "errors")), (1, 1), "{usage}");
+    assert_eq!(count(&api.usage("echo", ""), "invocations"), 0, "the invocation sent after SIGTERM ran");
     server.stop();
 }

@@ -1,7 +1,7 @@
 //! Nimbus's own endpoints: `/healthz`, `/metrics`, `/nimbus/v1/usage` and
 //! `/nimbus/v1/functions/{name}/logs`.
 
-use super::harness::{Lambda, Server, bundles, count, request, zip};
+use super::harness::{Lambda, Server, bundles, count, request, unbase64, zip};
 use serde_json::json;
 
 #[test]
@@ -20,7 +20,7 @@ fn health_metrics_usage_and_logs_answer() {
     for i in 0..3 {
         let r = api.invoke("ext", format!(r#"{{"i":{i}}}"#).as_bytes()).expect("invoke");
         assert_eq!(r.status, 200, "{}", r.text());
-        request_ids.push(r.header("x-amzn-requestid").map(str::to_string));
+        request_ids.push(r.header("x-amzn-requestid").expect("x-amzn-RequestId").to_string());
     }
     let failed = api.invoke("ext-err", b"{}").expect("invoke");
     assert_eq!((failed.status, failed.header("x-amz-function-error")), (200, Some("Unhandled")));
@@ -30,14 +30,20 @@ fn health_metrics_usage_and_logs_answer() {
     assert_eq!((count(&usage, "invocations"), count(&usage, "errors")), (3, 0), "{usage}");
     assert!(count(&usage, "billed_ms") >= 3, "at least 1 ms billed per invocation: {usage}");
     let gb_seconds = usage["gb_seconds"].as_f64().unwrap_or_else(|| panic!("gb_seconds: {usage}"));
-    assert!(gb_seconds > 0.0, "{usage}");
-    assert!(usage["cost_usd"].as_f64().is_some_and(|c| c >= 0.0), "cost_usd: {usage}");
+    // At 1024 MB, a thousandth of a GB-second per billed millisecond.
+    assert!((gb_seconds - count(&usage, "billed_ms") as f64 / 1000.0).abs() < 1e-12, "{usage}");
+    // At Lambda's x86 prices, the defaults (`usage.rs` checks other prices).
+    let cost = usage["cost_usd"].as_f64().unwrap_or_else(|| panic!("cost_usd: {usage}"));
+    let expected = 3.0 * 0.0000002 + gb_seconds * 0.0000166667;
+    assert!((cost - expected).abs() < 1e-15, "cost_usd {cost}, expected {expected}: {usage}");
     let errors = api.usage("ext-err", "");
     assert_eq!((count(&errors, "invocations"), count(&errors, "errors")), (1, 1), "{errors}");
 
     let grouped = api.usage("ext", "group=hour");
     let series = grouped["series"].as_array().unwrap_or_else(|| panic!("no series with group=hour: {grouped}"));
-    assert!(!series.is_empty(), "{grouped}");
+    // One bucket per hour the invocations fell in (`usage.rs` checks each).
+    let in_series: u64 = series.iter().map(|bucket| count(bucket, "invocations")).sum();
+    assert_eq!((in_series, series.len() <= 2), (3, true), "{grouped}");
     let future = api.usage("ext", "from=2999-01-01T00:00:00Z&to=2999-12-31T00:00:00Z");
     assert_eq!(count(&future, "invocations"), 0, "nothing was invoked in 2999: {future}");
     let past = api.usage("ext", "from=2000-01-01T00:00:00Z&to=2999-12-31T00:00:00Z");
@@ -51,9 +57,8 @@ fn health_metrics_usage_and_logs_answer() {
     for entry in entries {
         assert!(entry["log"].as_str().is_some_and(|l| l.contains("REPORT RequestId:")), "{entry}");
     }
-    if let Some(Some(newest)) = request_ids.last() {
-        assert_eq!(entries[0]["request_id"], newest.as_str(), "newest first: {logs}");
-    }
+    let newest: Vec<&str> = entries.iter().map(|entry| entry["request_id"].as_str().unwrap_or_default()).collect();
+    assert_eq!(newest, [request_ids[2].as_str(), request_ids[1].as_str()], "newest first: {logs}");
 
     // 100 MB of stderr: the log is capped, the tail still ends with REPORT.
     api.create("flood", &zip(bundles.path(), "stderr_flood"), json!({ "Timeout": 60 }));
@@ -62,7 +67,7 @@ fn health_metrics_usage_and_logs_answer() {
             .expect("invoke stderr_flood");
     assert_eq!((flood.status, flood.text().as_str()), (200, "done"), "{:?}", flood.headers);
     let tail = flood.header("x-amz-log-result").expect("X-Amz-Log-Result");
-    let tail = decode_base64(tail);
+    let tail = unbase64(tail);
     assert!(tail.len() <= 4096, "log tail of {} bytes", tail.len());
     let last = String::from_utf8_lossy(&tail).lines().last().unwrap_or_default().to_string();
     assert!(last.starts_with("REPORT RequestId: "), "{last}");
@@ -78,23 +83,4 @@ fn health_metrics_usage_and_logs_answer() {
     assert_eq!(total, 3.0, "{invocations:?}");
     assert!(invocations.iter().all(|l| l.contains("outcome=\"")), "{invocations:?}");
     server.stop();
-}
-
-/// Standard base64 back to bytes (the log tail header).
-fn decode_base64(text: &str) -> Vec<u8> {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bits = 0u32;
-    let mut held = 0;
-    let mut out = Vec::new();
-    for byte in text.bytes().filter(|b| *b != b'=') {
-        let value = TABLE.iter().position(|t| *t == byte).unwrap_or_else(|| panic!("not base64: {text}"));
-        bits = (bits << 6) | value as u32;
-        held += 6;
-        if held >= 8 {
-            held -= 8;
-            out.push((bits >> held) as u8);
-            bits &= (1 << held) - 1;
-        }
-    }
-    out
 }

@@ -50,12 +50,26 @@ impl Server {
 
     /// [`Server::start`], configured by flags or by environment variables.
     pub fn start_with(data_dir: &Path, config: Config) -> Server {
+        Server::launch(data_dir, config, &[])
+    }
+
+    /// [`Server::start`] with more `nimbus serve` flags (`--region`, …).
+    pub fn start_with_flags(data_dir: &Path, flags: &[&str]) -> Server {
+        Server::launch(data_dir, Config::Flags, flags)
+    }
+
+    fn launch(data_dir: &Path, config: Config, flags: &[&str]) -> Server {
         let logs = tempfile::tempdir().expect("a temp dir for the server's stderr");
         let stderr_path = logs.path().join("stderr.log");
         let stderr = File::create(&stderr_path).expect("create the stderr log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_nimbus"));
         command.arg("serve");
-        command.env_remove("NIMBUS_LISTEN").env_remove("NIMBUS_DATA_DIR").env_remove("RUST_LOG");
+        for (name, _) in std::env::vars_os() {
+            if name.to_str().is_some_and(|name| name.starts_with("NIMBUS_")) || name == "RUST_LOG" {
+                command.env_remove(name);
+            }
+        }
+        command.args(flags);
         match config {
             Config::Flags => {
                 command.args(["--listen", "127.0.0.1:0", "--data-dir"]).arg(data_dir);
@@ -181,11 +195,31 @@ pub fn tail(text: &str, max: usize) -> String {
 pub fn bundles() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir for bundles");
     for name in ["echo", "loop", "exit_error", "print_env", "stderr_flood"] {
-        let out = dir.path().join(format!("{name}.zip"));
-        let made = nimbus(dir.path(), &["bundle", arg(&guest(name)), "-o", arg(&out)], b"");
-        assert_eq!(made.code, 0, "nimbus bundle {name}: {}", made.stderr);
+        bundle_file(dir.path(), &guest(name), name);
     }
     dir
+}
+
+/// A bundle of the guest `name` of `sandbox/tests/guests/`, made by `nimbus bundle`.
+pub fn guest_zip(name: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("a temp dir for a bundle");
+    std::fs::read(bundle_file(dir.path(), &guest(name), name)).expect("read bundle")
+}
+
+/// A bundle of a guest written as WAT text here, made by `nimbus bundle`.
+pub fn wat_zip(wat: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("a temp dir for a bundle");
+    let source = dir.path().join("guest.wat");
+    std::fs::write(&source, wat).expect("write the guest's WAT");
+    std::fs::read(bundle_file(dir.path(), &source, "guest")).expect("read bundle")
+}
+
+/// `nimbus bundle SOURCE -o DIR/NAME.zip`; returns the zip's path.
+fn bundle_file(dir: &Path, source: &Path, name: &str) -> PathBuf {
+    let out = dir.join(format!("{name}.zip"));
+    let made = nimbus(dir, &["bundle", arg(source), "-o", arg(&out)], b"");
+    assert_eq!(made.code, 0, "nimbus bundle {name}: {}", made.stderr);
+    out
 }
 
 /// One HTTP response.
@@ -310,6 +344,25 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
+/// Standard base64 back to bytes (the log tail header); panics on anything else.
+pub fn unbase64(text: &str) -> Vec<u8> {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut held = 0;
+    let mut out = Vec::new();
+    for byte in text.bytes().filter(|b| *b != b'=') {
+        let value = TABLE.iter().position(|t| *t == byte).unwrap_or_else(|| panic!("not base64: {text}"));
+        bits = (bits << 6) | value as u32;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held) as u8);
+            bits &= (1 << held) - 1;
+        }
+    }
+    out
+}
+
 /// The Lambda API, as far as the Rust tests need it.
 pub struct Lambda<'a> {
     pub addr: &'a str,
@@ -389,6 +442,7 @@ fn base64_matches_rfc_4648() {
         [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("foobar", "Zm9vYmFy")]
     {
         assert_eq!(base64(input.as_bytes()), output);
+        assert_eq!(unbase64(output), input.as_bytes());
     }
 }
 
