@@ -8,9 +8,13 @@
 //! wasmtime-wasi do the call: the guest sees a short count, which WASI
 //! allows and every libc loops on. The cap is applied by lowering the
 //! length in the guest's own iovec for the duration of the call (the guest
-//! cannot run meanwhile) and restoring it after.
+//! cannot run meanwhile) and restoring it after. Before each call the
+//! guest yields its thread if it has used its slice and others wait, so a
+//! body of back-to-back calls shares the CPU like a loop does. An iovec
+//! array longer than [`MAX_IOVECS`] is refused with `EINVAL`, as POSIX's
+//! `writev` refuses more than `IOV_MAX` buffers.
 
-use super::{FirstBuffer, MODULE, first_non_empty, read_u32, write_u32};
+use super::{FirstBuffer, MAX_IOVECS, MODULE, errno, first_non_empty, read_u32, write_u32};
 use crate::host_state::InvocationState;
 use wasmtime::{AsContextMut, Caller, Linker};
 use wasmtime_wasi::p1::wasi_snapshot_preview1 as preview1;
@@ -80,6 +84,14 @@ async fn bounded(
     iovs_len: i32,
     out: i32,
 ) -> wasmtime::Result<i32> {
+    if iovs_len as u32 as usize > MAX_IOVECS {
+        return Ok(errno::INVAL);
+    }
+    let slices = &caller.data().slices;
+    if slices.should_yield() {
+        let slices = slices.clone();
+        slices.yield_now().await;
+    }
     let fuel = caller.as_context_mut().hostcall_fuel();
     let memory = super::guest_memory(&mut caller, call.name())?;
     let (data, state) = memory.data_and_store_mut(&mut caller);
@@ -108,7 +120,7 @@ async fn bounded(
         write_u32(data, entry + 4, len as u32);
     }
     if to_tmp
-        && result.as_ref().is_ok_and(|errno| *errno == super::errno::SUCCESS)
+        && result.as_ref().is_ok_and(|code| *code == errno::SUCCESS)
         && let Some(tmp) = state.tmp.as_mut()
         && let Ok(at) = super::slice_at(data, call.name(), out, 4, 4)
     {

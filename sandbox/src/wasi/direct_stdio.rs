@@ -10,14 +10,15 @@
 //! none of the calls that open, close or renumber a descriptor (see
 //! [`can_serve`]). Any other module keeps wasmtime-wasi's calls.
 //!
-//! Behaviour follows wasmtime-wasi's: only the first non-empty buffer of an
-//! iovec array is read or written, a descriptor used the wrong way or not
+//! Behaviour follows wasmtime-wasi's (as `bounded_io` wraps it): only the
+//! first non-empty buffer of an iovec array is read or written, more than
+//! [`MAX_IOVECS`] buffers is `EINVAL`, a descriptor used the wrong way or not
 //! open is `EBADF`, and a pointer outside the guest's memory or misaligned
 //! traps (WASI's rule for pointers). Response and log limits are the same
 //! [`CappedOutput`]s.
 
 use super::errno;
-use super::{MODULE, first_non_empty, slice_at, write_u32};
+use super::{MAX_IOVECS, MODULE, first_non_empty, slice_at, write_u32};
 use crate::host_state::InvocationState;
 use crate::output::{CappedOutput, Overflow, ResponseTooLarge};
 use wasmtime::{Caller, Extern, Linker, Memory, Module};
@@ -70,6 +71,9 @@ fn fd_read(
     iovs_len: i32,
     nread: i32,
 ) -> wasmtime::Result<i32> {
+    if iovs_len as u32 as usize > MAX_IOVECS {
+        return Ok(errno::INVAL);
+    }
     let (data, stdio, (at, len)) = enter(&mut caller, "fd_read", iovs, iovs_len)?;
     if fd != STDIN {
         return Ok(errno::BADF);
@@ -90,6 +94,9 @@ fn fd_write(
     iovs_len: i32,
     nwritten: i32,
 ) -> wasmtime::Result<i32> {
+    if iovs_len as u32 as usize > MAX_IOVECS {
+        return Ok(errno::INVAL);
+    }
     let (data, stdio, (at, len)) = enter(&mut caller, "fd_write", iovs, iovs_len)?;
     let output = match fd {
         STDOUT => &stdio.stdout,

@@ -68,6 +68,10 @@ impl std::fmt::Display for BadPointer {
 
 impl std::error::Error for BadPointer {}
 
+/// Most buffers one read or write call takes (POSIX's usual `IOV_MAX`):
+/// beyond it `EINVAL`, so that no call spends long walking its array.
+pub(crate) const MAX_IOVECS: usize = 1024;
+
 /// An `iovec`/`ciovec`: a 32-bit pointer and a 32-bit length.
 const IOVEC_SIZE: usize = 8;
 const IOVEC_ALIGN: usize = 4;

@@ -14,7 +14,7 @@ use rand::Rng as _;
 use wasmtime::{Caller, Extern, Linker};
 
 /// Bytes filled between two looks at the deadline and the time slice.
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 64 << 10;
 
 /// Shadows wasmtime-wasi's `random_get` (shadowing is allowed by the caller).
 pub(crate) fn add_to_linker(linker: &mut Linker<InvocationState>) -> wasmtime::Result<()> {

@@ -3,4 +3,5 @@
 mod bundle;
 mod direct_stdio;
 mod guests;
+mod host_calls;
 mod invoke;
