@@ -17,8 +17,8 @@ impl State {
         let out_of_range = || Error::range(reserved, "reservedConcurrentExecutions", 0, i64::from(u32::MAX));
         let reserved = u32::try_from(reserved).map_err(|_| out_of_range())?;
         self.change(|draft| {
-            let others = draft.catalog().reserved_total()
-                - draft.function(&name).and_then(|f| f.reserved).map_or(0, u64::from);
+            let others =
+                draft.catalog().reserved_total() - draft.function(&name).and_then(|f| f.reserved).map_or(0, u64::from);
             let entry = draft.function_mut(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
             self.account.check_reservation(others, reserved)?;
             entry.reserved = Some(reserved);

@@ -1,5 +1,6 @@
 //! The scheduler driven as the gateway drives it, on a real data directory.
 
 mod control;
+mod fairness;
 mod invoke;
 mod support;
