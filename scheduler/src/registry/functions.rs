@@ -97,7 +97,7 @@ impl State {
     /// `$LATEST`'s.
     fn finish(&self, name: &str, bundle: &Bundle, answer: Answer) -> FunctionConfiguration {
         match answer {
-            Answer::Latest(configuration) => configuration,
+            Answer::Latest(configuration) => *configuration,
             Answer::Published(version) => {
                 warm_pool::prepare_published(&self.engine, bundle, name, &version);
                 version.record.configuration(&self.config.scope, name, &version.version)
@@ -289,7 +289,7 @@ impl State {
 /// What a create or update answers with.
 enum Answer {
     /// `$LATEST`'s configuration.
-    Latest(FunctionConfiguration),
+    Latest(Box<FunctionConfiguration>),
     /// The version it published (still to be prepared).
     Published(Arc<VersionEntry>),
 }
@@ -299,7 +299,7 @@ fn answer_for(entry: &mut FunctionEntry, scope: &ArnScope, name: &str, publish: 
     if publish {
         Answer::Published(publish_into(entry, None))
     } else {
-        Answer::Latest(entry.latest.record.configuration(scope, name, LATEST))
+        Answer::Latest(Box::new(entry.latest.record.configuration(scope, name, LATEST)))
     }
 }
 
