@@ -1,7 +1,7 @@
 //! nimbus-gateway: HTTP in front of the scheduler — the Lambda-compatible
 //! API (`/2015-03-31/…` and Lambda's other dated prefixes), the
 //! `/nimbus/v1` extensions (usage, logs, code downloads), `/metrics` and
-//! `/healthz`. It talks to the scheduler only; see `DESIGN.md`, "HTTP API".
+//! `/healthz`. It talks to the scheduler only.
 //!
 //! Every error that reaches a client is mapped in one place
 //! ([`error::AppError`]) to Lambda's status, `x-amzn-ErrorType` and JSON

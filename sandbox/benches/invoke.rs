@@ -18,7 +18,7 @@ use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 
-/// ~100 bytes of JSON, as in PERF-NOTES.md.
+/// ~100 bytes of JSON, as in docs/performance-notes.md.
 const EVENT: &[u8] = br#"{"name":"world","request":"a hundred bytes of json or so","padding":"xxxxxxxxxxxxxxxxxxxx"}"#;
 
 fn main() {

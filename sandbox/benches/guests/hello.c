@@ -1,4 +1,4 @@
-// The benchmark's hello guest, as in PERF-NOTES.md: a WASI command built with
+// The benchmark's hello guest (docs/performance-notes.md): a WASI command built with
 // wasi-libc that reads the event (~100 bytes) from stdin and writes 20 bytes
 // of JSON to stdout. It returns from main: exit(0) would cost more than the
 // rest of the invocation.

@@ -1,7 +1,7 @@
 //! Old logs are pruned: after 5,000 invocations of a function (when the
 //! ledger prunes), `/nimbus/v1/functions/{name}/logs` serves the newest
-//! (about 1,000) logs, newest first, the ledger holds no others, and usage
-//! still counts every invocation.
+//! 1,000 logs, newest first, the ledger holds no others, and usage still
+//! counts every invocation.
 
 use super::harness::{Lambda, Server, bundles, count, request, zip};
 use serde_json::json;
@@ -49,10 +49,7 @@ fn the_newest_logs_are_kept_and_every_invocation_counted() {
     let newest: Vec<&str> = ids.iter().rev().take(served.len()).map(String::as_str).collect();
     assert_eq!(served, newest, "the newest logs, newest first");
     // What the API serves is all the ledger kept: the older logs are gone.
-    assert_eq!(logs_in_ledger(data.path(), "chatty"), served.len(), "logs left in the ledger after pruning");
-    // The prune cuts at the start time (in ms) of the 1,001st newest log,
-    // that millisecond included: the newest logs that share it go too, so
-    // a few fewer than 1,000 may be left.
-    assert!((KEPT - 5..=KEPT).contains(&served.len()), "{} logs left of the newest {KEPT}", served.len());
+    assert_eq!(served.len(), KEPT, "the newest {KEPT} logs are kept");
+    assert_eq!(logs_in_ledger(data.path(), "chatty"), KEPT, "logs left in the ledger after pruning");
     server.stop();
 }

@@ -48,9 +48,9 @@ pub(super) struct Writer {
     wal_reset_every: u64,
     /// Functions with records written since the last prune.
     functions_seen: BTreeSet<String>,
-    /// Per function, the newest start time whose older logs are pruned: each
-    /// prune then looks only at rows newer than that, never at all history.
-    pruned_through: HashMap<String, i64>,
+    /// Per function, where the last prune cut its logs: each prune then
+    /// looks only at rows newer than that, never at all history.
+    pruned_through: HashMap<String, Cut>,
     /// Shared with the checkpoint thread.
     checkpoints: Arc<Checkpoints>,
 }
@@ -145,7 +145,7 @@ impl Writer {
     fn prune(&mut self) {
         self.written = 0;
         for function in std::mem::take(&mut self.functions_seen) {
-            let after = self.pruned_through.get(&function).copied().unwrap_or(i64::MIN);
+            let after = self.pruned_through.get(&function).copied().unwrap_or((i64::MIN, i64::MIN));
             match prune_logs(&self.connection, &function, LOGS_KEPT_PER_FUNCTION, after) {
                 Ok(Some(through)) => drop(self.pruned_through.insert(function, through)),
                 Ok(None) => {}
@@ -215,25 +215,31 @@ fn write_batch<'a>(connection: &mut Connection, records: impl Iterator<Item = &'
     Ok(())
 }
 
+/// Where a prune cut a function's logs: the start time and row id of the
+/// newest log it dropped (rows are ordered by both, so that logs sharing a
+/// millisecond are told apart).
+type Cut = (i64, i64);
+
 /// Forgets the logs of a function's invocations older than its newest
-/// `kept` (their usage stays), looking only at rows started after `after`.
-/// Returns the start time it pruned through, if it pruned.
-fn prune_logs(connection: &Connection, function: &str, kept: i64, after: i64) -> Result<Option<i64>> {
-    let cutoff: Option<i64> = connection
+/// `kept` (their usage stays), looking only at rows after `after` (the last
+/// cut). Returns where it cut, if it did.
+fn prune_logs(connection: &Connection, function: &str, kept: i64, after: Cut) -> Result<Option<Cut>> {
+    let cut: Option<Cut> = connection
         .query_row(
-            "SELECT started_at_ms FROM usage WHERE function = ?1 AND log IS NOT NULL
-             ORDER BY started_at_ms DESC LIMIT 1 OFFSET ?2",
+            "SELECT started_at_ms, rowid FROM usage WHERE function = ?1 AND log IS NOT NULL
+             ORDER BY started_at_ms DESC, rowid DESC LIMIT 1 OFFSET ?2",
             params![function, kept],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
-    let Some(cutoff) = cutoff else { return Ok(None) };
+    let Some(cut) = cut else { return Ok(None) };
     connection.execute(
         "UPDATE usage SET log = NULL
-         WHERE function = ?1 AND started_at_ms > ?2 AND started_at_ms <= ?3 AND log IS NOT NULL",
-        params![function, after, cutoff],
+         WHERE function = ?1 AND log IS NOT NULL AND started_at_ms >= ?2 AND started_at_ms <= ?4
+           AND (started_at_ms, rowid) > (?2, ?3) AND (started_at_ms, rowid) <= (?4, ?5)",
+        params![function, after.0, after.1, cut.0, cut.1],
     )?;
-    Ok(Some(cutoff))
+    Ok(Some(cut))
 }
 
 #[cfg(test)]
@@ -280,13 +286,30 @@ mod tests {
         let mut connection = crate::registry::store::connect(&dir.path().join("db")).unwrap();
         let records: Vec<_> = (0..30).map(|n| record(n, "f")).chain([record(5, "g")]).collect();
         write_batch(&mut connection, records.iter()).unwrap();
-        assert_eq!(prune_logs(&connection, "f", 10, i64::MIN).unwrap(), Some(19));
+        assert_eq!(prune_logs(&connection, "f", 10, (i64::MIN, i64::MIN)).unwrap(), Some((19, 20)));
         write_batch(&mut connection, (30..35).map(|n| record(n, "f")).collect::<Vec<_>>().iter()).unwrap();
-        assert_eq!(prune_logs(&connection, "f", 10, 19).unwrap(), Some(24));
+        assert_eq!(prune_logs(&connection, "f", 10, (19, 20)).unwrap(), Some((24, 25)));
         let count = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
         assert_eq!(count("SELECT COUNT(*) FROM usage"), 36);
         assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 10);
         assert_eq!(count("SELECT MIN(started_at_ms) FROM usage WHERE function = 'f' AND log IS NOT NULL"), 25);
         assert_eq!(count("SELECT COUNT(*) FROM usage WHERE function = 'g' AND log IS NOT NULL"), 1);
+    }
+
+    #[test]
+    fn pruning_keeps_exactly_the_newest_logs_when_they_share_a_millisecond() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = crate::registry::store::connect(&dir.path().join("db")).unwrap();
+        let same_ms: Vec<_> = (0..25).map(|n| UsageRecord { started_at_ms: 7, ..record(n, "f") }).collect();
+        write_batch(&mut connection, same_ms.iter()).unwrap();
+        prune_logs(&connection, "f", 10, (i64::MIN, i64::MIN)).unwrap();
+        let kept: Vec<String> = connection
+            .prepare("SELECT request_id FROM usage WHERE log IS NOT NULL ORDER BY rowid")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(kept, (15..25).map(|n| format!("r{n}")).collect::<Vec<_>>());
     }
 }
