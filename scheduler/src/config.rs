@@ -44,6 +44,9 @@ pub struct SchedulerConfig {
     pub prices: Prices,
     /// Count instructions per invocation (slower).
     pub fuel_metering: bool,
+    /// Multiplies every retry and throttle delay of queued events (1:
+    /// Lambda's; 0.001 turns minutes into milliseconds for tests).
+    pub retry_delay_scale: f64,
 }
 
 impl SchedulerConfig {
@@ -59,6 +62,7 @@ impl SchedulerConfig {
             idle_unload_after: Duration::from_secs(15 * 60),
             prices: Prices::default(),
             fuel_metering: false,
+            retry_delay_scale: 1.0,
         }
     }
 }

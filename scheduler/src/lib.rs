@@ -28,7 +28,9 @@
 
 mod config;
 mod error;
+mod events;
 mod invocation;
+mod journal;
 mod limits;
 mod metering;
 pub mod model;

@@ -13,6 +13,8 @@ pub struct Limits {
     pub invocation: InvocationLimits,
     /// A synchronous invocation's event (Lambda: 6 MB).
     pub max_sync_payload_bytes: usize,
+    /// An asynchronous invocation's event (Lambda: 1 MB since 2025).
+    pub max_async_payload_bytes: usize,
     /// Any other API request body: CreateFunction and UpdateFunctionCode
     /// carry a zip of up to 50 MB as base64 (about 67 MB) plus the rest.
     pub max_request_body_bytes: usize,
@@ -36,6 +38,7 @@ impl Default for Limits {
             bundle: BundleLimits::default(),
             invocation: InvocationLimits::default(),
             max_sync_payload_bytes: MAX_SYNC_PAYLOAD_BYTES,
+            max_async_payload_bytes: MIB as usize,
             max_request_body_bytes: 70 * MIB as usize,
             max_discarded_body_bytes: 16 * MIB as usize,
             log_tail_bytes: 4 * 1024,

@@ -4,6 +4,11 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use crate::events::model::{
+    DeadLetterConfig, DeadLetterDetails, DeadLetterPage, DeadLetterSummary, Destination, DestinationConfig,
+    EventInvokeConfigRequest, FunctionEventInvokeConfig,
+};
+
 /// `Environment` in requests and responses.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -73,6 +78,9 @@ pub struct FunctionConfiguration {
     pub ephemeral_storage: EphemeralStorage,
     /// `{"Mode": "PassThrough"}`.
     pub tracing_config: TracingConfig,
+    /// Where failed asynchronous invocations' events go, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_config: Option<DeadLetterConfig>,
 }
 
 /// Where GetFunction says the code is.
@@ -164,6 +172,8 @@ pub struct CreateFunctionRequest {
     pub package_type: Option<String>,
     /// `x86_64` or `arm64` (recorded; wasm runs on either).
     pub architectures: Option<Vec<String>>,
+    /// The function that gets failed asynchronous invocations' events.
+    pub dead_letter_config: Option<DeadLetterConfig>,
 }
 
 /// UpdateFunctionCode's body.
@@ -207,6 +217,8 @@ pub struct UpdateFunctionConfigurationRequest {
     pub environment: Option<Environment>,
     /// New runtime.
     pub runtime: Option<String>,
+    /// New dead-letter target (an empty `TargetArn` removes it).
+    pub dead_letter_config: Option<DeadLetterConfig>,
     /// Precondition.
     pub revision_id: Option<String>,
 }

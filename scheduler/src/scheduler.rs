@@ -42,6 +42,7 @@ impl Scheduler {
     pub fn open(config: SchedulerConfig) -> Result<Self> {
         let inner = Arc::new(crate::state::State::open(config)?);
         crate::state::start_upkeep(&inner);
+        crate::events::start(&inner)?;
         Ok(Self { inner })
     }
 
@@ -228,7 +229,7 @@ impl Scheduler {
 
     /// Invoke, synchronously: the response once the usage record is committed.
     pub async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResponse> {
-        crate::invocation::invoke_sync(&self.inner, request).await
+        crate::invocation::invoke(&self.inner, request).await
     }
 
     /// Usage totals (and an hourly series) from the ledger.
@@ -244,9 +245,77 @@ impl Scheduler {
 
     /// Waits up to `grace` for in-flight invocations, then flushes the ledger.
     pub async fn shutdown(&self, grace: Duration) {
+        let inner = Arc::clone(&self.inner);
+        let _ = tokio::task::spawn_blocking(move || inner.events.stop()).await;
         crate::invocation::drain(&self.inner, grace).await;
         let inner = Arc::clone(&self.inner);
-        let _ = tokio::task::spawn_blocking(move || inner.ledger.flush()).await;
+        let _ = tokio::task::spawn_blocking(move || inner.journal.flush()).await;
+    }
+
+    /// PutFunctionEventInvokeConfig (replaces), or with `merge`
+    /// UpdateFunctionEventInvokeConfig (changes only what is given).
+    pub async fn put_event_invoke_config(
+        &self,
+        function: &str,
+        qualifier: Option<&str>,
+        request: EventInvokeConfigRequest,
+        merge: bool,
+    ) -> Result<FunctionEventInvokeConfig> {
+        let (function, qualifier) = owned(function, qualifier);
+        self.blocking(move |s| s.put_event_invoke_config(&function, qualifier.as_deref(), request, merge)).await
+    }
+
+    /// GetFunctionEventInvokeConfig.
+    pub async fn get_event_invoke_config(
+        &self,
+        function: &str,
+        qualifier: Option<&str>,
+    ) -> Result<FunctionEventInvokeConfig> {
+        let (function, qualifier) = owned(function, qualifier);
+        self.blocking(move |s| s.get_event_invoke_config(&function, qualifier.as_deref())).await
+    }
+
+    /// DeleteFunctionEventInvokeConfig.
+    pub async fn delete_event_invoke_config(&self, function: &str, qualifier: Option<&str>) -> Result<()> {
+        let (function, qualifier) = owned(function, qualifier);
+        self.blocking(move |s| s.delete_event_invoke_config(&function, qualifier.as_deref())).await
+    }
+
+    /// ListFunctionEventInvokeConfigs.
+    pub async fn list_event_invoke_configs(
+        &self,
+        function: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> Result<Page<FunctionEventInvokeConfig>> {
+        let (function, marker) = owned(function, marker);
+        self.blocking(move |s| s.list_event_invoke_configs(&function, marker.as_deref(), max_items)).await
+    }
+
+    /// Dead letters (of one function, or all), oldest first.
+    pub async fn dead_letters(
+        &self,
+        function: Option<&str>,
+        marker: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<DeadLetterPage> {
+        let (function, marker) = (function.map(str::to_string), marker.map(str::to_string));
+        self.blocking(move |s| s.dead_letters(function.as_deref(), marker.as_deref(), limit)).await
+    }
+
+    /// One dead letter with its event.
+    pub async fn dead_letter(&self, id: i64) -> Result<DeadLetterDetails> {
+        self.blocking(move |s| s.dead_letter(id)).await
+    }
+
+    /// Queues a dead letter's event again (same request id) and drops it.
+    pub async fn redrive_dead_letter(&self, id: i64) -> Result<DeadLetterSummary> {
+        crate::events::dead_letters::redrive(&self.inner, id).await
+    }
+
+    /// Drops a dead letter.
+    pub async fn delete_dead_letter(&self, id: i64) -> Result<()> {
+        crate::events::dead_letters::delete(&self.inner, id).await
     }
 }
 

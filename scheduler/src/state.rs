@@ -1,11 +1,12 @@
 //! The scheduler's shared state and its start-up: the registry loaded, the
-//! sandbox engine, the executor's threads and the ledger started.
+//! sandbox engine, the executor's threads and the journal started.
 
 use crate::config::SchedulerConfig;
 use crate::error::{Error, Result};
+use crate::events::Events;
 use crate::invocation::admit::{AccountConcurrency, minimum_unreserved};
 use crate::invocation::executor::Executor;
-use crate::metering::ledger::Ledger;
+use crate::journal::Journal;
 use crate::metering::metrics::Metrics;
 use crate::registry::catalog::VersionEntry;
 use crate::registry::{Draft, Registry};
@@ -26,7 +27,8 @@ pub(crate) struct State {
     pub registry: Registry,
     pub account: AccountConcurrency,
     pub executor: Executor,
-    pub ledger: Arc<Ledger>,
+    pub journal: Arc<Journal>,
+    pub events: Events,
     pub metrics: Metrics,
     /// Invocations between admission and completion, for a graceful shutdown.
     pub in_flight: AtomicUsize,
@@ -55,15 +57,16 @@ impl State {
                 "the stored reservations exceed what the account concurrency allows; unreserved functions are throttled until reservations are lowered"
             );
         }
-        let ledger = Ledger::open(&config.data_dir.join("registry.sqlite3"))?;
-        let executor = Executor::start(config.sandbox_threads, config.time_slice, &ledger)?;
+        let journal = Journal::open(&config.data_dir.join("registry.sqlite3"))?;
+        let executor = Executor::start(config.sandbox_threads, config.time_slice, &journal)?;
         Ok(Self {
             config,
             engine,
             registry,
             account,
             executor,
-            ledger,
+            journal,
+            events: Events::new(),
             metrics: Metrics::new(),
             in_flight: AtomicUsize::new(0),
             drained: tokio::sync::Notify::new(),

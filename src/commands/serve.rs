@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use nimbus_gateway::AppState;
 use nimbus_scheduler::names::ArnScope;
-use nimbus_scheduler::{Prices, Scheduler, SchedulerConfig};
+use nimbus_scheduler::{Limits, Prices, Scheduler, SchedulerConfig};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +53,20 @@ pub struct ServeCommand {
     /// Dollars per GB-second, for usage costs (Lambda x86: $0.0000166667).
     #[arg(long, env = "NIMBUS_PRICE_PER_GB_SECOND", default_value_t = Prices::default().per_gb_second_usd)]
     price_per_gb_second: f64,
+    /// Multiplies every retry and throttle delay of asynchronous events
+    /// (0.001 turns Lambda's minutes into milliseconds, for tests and demos).
+    #[arg(long, env = "NIMBUS_RETRY_DELAY_SCALE", default_value_t = 1.0, value_parser = parse_scale)]
+    retry_delay_scale: f64,
+    /// The largest event of an asynchronous (Event) invoke, in bytes.
+    #[arg(long, env = "NIMBUS_MAX_ASYNC_PAYLOAD_BYTES", default_value_t = Limits::default().max_async_payload_bytes)]
+    max_async_payload_bytes: usize,
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
+        _ => Err(format!("a delay scale is a positive number, not '{text}'")),
+    }
 }
 
 /// Runs the server on `runtime` until it stops; anything still running past
@@ -110,6 +124,8 @@ impl ServeCommand {
         }
         config.fuel_metering = self.fuel_metering;
         config.prices = Prices { per_request_usd: self.price_per_request, per_gb_second_usd: self.price_per_gb_second };
+        config.retry_delay_scale = self.retry_delay_scale;
+        config.limits.max_async_payload_bytes = self.max_async_payload_bytes;
         config
     }
 

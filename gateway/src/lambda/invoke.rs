@@ -23,6 +23,8 @@ const LOG_TYPE_HEADER: &str = "x-amz-log-type";
 const EXECUTED_VERSION_HEADER: &str = "x-amz-executed-version";
 const FUNCTION_ERROR_HEADER: &str = "x-amz-function-error";
 const LOG_RESULT_HEADER: &str = "x-amz-log-result";
+/// Nimbus's idempotency key for Event invokes.
+const IDEMPOTENCY_KEY_HEADER: &str = "x-nimbus-idempotency-key";
 
 /// The request body, refused with Lambda's 413 over the payload limit
 /// (read here with that limit, rather than through a `DefaultBodyLimit`
@@ -59,9 +61,7 @@ fn invocation_type(headers: &HeaderMap) -> Result<InvocationType, AppError> {
     match header_text(headers, INVOCATION_TYPE_HEADER)? {
         None | Some("RequestResponse") => Ok(InvocationType::RequestResponse),
         Some("DryRun") => Ok(InvocationType::DryRun),
-        Some("Event") => {
-            Err(AppError::invalid_parameter("Asynchronous invocation (InvocationType Event) is not supported yet."))
-        }
+        Some("Event") => Ok(InvocationType::Event),
         Some(other) => Err(AppError::invalid_parameter(format!(
             "Unsupported InvocationType '{other}': expected RequestResponse, Event or DryRun."
         ))),
@@ -92,13 +92,18 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>
 pub(crate) struct InvokeOptions {
     invocation_type: InvocationType,
     tail_log: bool,
+    idempotency_key: Option<String>,
 }
 
 impl FromRequestParts<AppState> for InvokeOptions {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
-        Ok(Self { invocation_type: invocation_type(&parts.headers)?, tail_log: tail_log(&parts.headers)? })
+        Ok(Self {
+            invocation_type: invocation_type(&parts.headers)?,
+            tail_log: tail_log(&parts.headers)?,
+            idempotency_key: header_text(&parts.headers, IDEMPOTENCY_KEY_HEADER)?.map(str::to_string),
+        })
     }
 }
 
@@ -118,19 +123,23 @@ pub(crate) async fn invoke(
     request.qualifier = query.qualifier;
     request.invocation_type = options.invocation_type;
     request.tail_log = options.tail_log;
-    let dry_run = request.invocation_type == InvocationType::DryRun;
+    request.idempotency_key = options.idempotency_key;
+    let invocation_type = request.invocation_type;
     let response = state.scheduler.invoke(request).await?;
     tracing::info!(version = %response.executed_version, "invoked");
-    Ok(answer(response, dry_run))
+    Ok(answer(response, invocation_type))
 }
 
-/// The HTTP answer for an invocation's response.
-fn answer(response: InvokeResponse, dry_run: bool) -> Response {
+/// The HTTP answer for an invocation's response: 200 with the payload, 202
+/// with nothing (an event queued), 204 (a dry run).
+fn answer(response: InvokeResponse, invocation_type: InvocationType) -> Response {
     let InvokeResponse { request_id, executed_version, payload, function_error, log_tail } = response;
-    let mut answer = if dry_run {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], payload).into_response()
+    let mut answer = match invocation_type {
+        InvocationType::DryRun => StatusCode::NO_CONTENT.into_response(),
+        InvocationType::Event => StatusCode::ACCEPTED.into_response(),
+        InvocationType::RequestResponse => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], payload).into_response()
+        }
     };
     let headers = answer.headers_mut();
     let mut set = |name: &'static str, value: &str| {

@@ -4,6 +4,7 @@
 mod account;
 mod aliases;
 mod concurrency;
+mod event_invoke;
 mod functions;
 mod invoke;
 mod versions;
@@ -38,6 +39,11 @@ pub(crate) fn routes() -> Router<AppState> {
         // both prefixes take all three.
         .route("/2017-10-31/functions/{FunctionName}/concurrency", concurrency_routes())
         .route("/2019-09-30/functions/{FunctionName}/concurrency", concurrency_routes())
+        .route(
+            "/2019-09-25/functions/{FunctionName}/event-invoke-config",
+            get(event_invoke::get).put(event_invoke::put).post(event_invoke::update).delete(event_invoke::delete),
+        )
+        .route("/2019-09-25/functions/{FunctionName}/event-invoke-config/list", get(event_invoke::list))
         .route("/2016-08-19/account-settings", get(account::get))
         .route("/2016-08-19/account-settings/", get(account::get))
 }

@@ -1,7 +1,9 @@
 //! Lambda's JSON shapes that are the gateway's own: list pages, GetFunction's
 //! answer, the concurrency body and the query strings.
 
-use nimbus_scheduler::model::{Concurrency, FunctionCodeLocation, FunctionConfiguration, Page};
+use nimbus_scheduler::model::{
+    Concurrency, FunctionCodeLocation, FunctionConfiguration, FunctionEventInvokeConfig, Page,
+};
 use serde::{Deserialize, Serialize};
 
 /// `?Qualifier=`.
@@ -74,6 +76,23 @@ impl<T> From<Page<T>> for VersionList<T> {
 impl<T> From<Page<T>> for AliasList<T> {
     fn from(page: Page<T>) -> Self {
         Self { aliases: page.items, next_marker: page.next_marker }
+    }
+}
+
+/// ListFunctionEventInvokeConfigs' answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct EventInvokeConfigList {
+    /// The page.
+    pub function_event_invoke_configs: Vec<FunctionEventInvokeConfig>,
+    /// The next page's marker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+impl From<Page<FunctionEventInvokeConfig>> for EventInvokeConfigList {
+    fn from(page: Page<FunctionEventInvokeConfig>) -> Self {
+        Self { function_event_invoke_configs: page.items, next_marker: page.next_marker }
     }
 }
 

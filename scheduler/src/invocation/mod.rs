@@ -15,7 +15,8 @@ pub(crate) mod types;
 pub(crate) mod warm_pool;
 
 use crate::error::{Error, Result};
-use crate::metering;
+use crate::journal::{Committed, Entry};
+use crate::metering::{self, Invoked};
 use crate::state::State;
 use answer::Finished;
 use execute::{Completion, Job};
@@ -27,14 +28,23 @@ use types::{InvocationType, InvokeRequest, InvokeResponse};
 
 /// A uniform draw in [0, 1) from the request id's random bits (a v4 UUID),
 /// for weighted aliases: no second random source needed.
-fn sample_of(request_id: &uuid::Uuid) -> f64 {
+pub(crate) fn sample_of(request_id: &uuid::Uuid) -> f64 {
     let bits = u64::from_le_bytes(request_id.as_bytes()[..8].try_into().expect("16-byte uuid"));
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Invoke: an Event invoke is queued (see `events/`); otherwise the
+/// function runs and the answer comes once its usage record is committed.
+pub(crate) async fn invoke(state: &Arc<State>, request: InvokeRequest) -> Result<InvokeResponse> {
+    if request.invocation_type == InvocationType::Event {
+        return crate::events::invoke_async(state, request).await;
+    }
+    invoke_sync(state, request).await
+}
+
 /// Invoke, synchronously: runs the function and answers once its usage
 /// record is committed; a throttle is a 429 at once, never a wait.
-pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> Result<InvokeResponse> {
+async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> Result<InvokeResponse> {
     let limits = &state.config.limits;
     if request.payload.len() > limits.max_sync_payload_bytes {
         return Err(Error::RequestTooLarge(format!(
@@ -97,9 +107,10 @@ impl Completion for Answer {
             Ok(result) => result,
             Err(e) => return drop(reply.send(Err(e))),
         };
-        let metered = metering::meter(&state, &target, &request_id, &result, tail_log);
+        let metered = metering::meter(&state, &target, &request_id, &result, Invoked::SYNC, tail_log);
         let finished = Finished { outcome: result.outcome, log: metered.framed_log };
-        state.ledger.submit(metered.record, Box::new(move |committed| drop(reply.send(committed.map(|()| finished)))));
+        let answer = Box::new(move |committed: Result<Committed>| drop(reply.send(committed.map(|_| finished))));
+        state.journal.submit(vec![Entry::Usage(metered.record)], answer);
     }
 }
 

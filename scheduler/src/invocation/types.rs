@@ -6,11 +6,25 @@ pub enum InvocationType {
     /// Run it and wait for the response.
     #[default]
     RequestResponse,
+    /// Queue it durably and answer at once; it runs (and is retried on
+    /// failure) in the background.
+    Event,
     /// Check that the function exists and may be invoked; run nothing.
     DryRun,
 }
 
-/// One synchronous invocation request.
+impl InvocationType {
+    /// Lambda's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RequestResponse => "RequestResponse",
+            Self::Event => "Event",
+            Self::DryRun => "DryRun",
+        }
+    }
+}
+
+/// One invocation request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvokeRequest {
     /// Name, partial ARN or ARN (possibly qualified).
@@ -19,7 +33,7 @@ pub struct InvokeRequest {
     pub qualifier: Option<String>,
     /// The event.
     pub payload: Vec<u8>,
-    /// RequestResponse or DryRun.
+    /// RequestResponse, Event or DryRun.
     pub invocation_type: InvocationType,
     /// Return the log's tail (`X-Amz-Log-Type: Tail`).
     pub tail_log: bool,
@@ -31,6 +45,10 @@ pub struct InvokeRequest {
     /// Lambda's Invoke does) answers 429 at once; callers that can wait
     /// (event sources, local tools) give a bound.
     pub wait_for_capacity: Option<std::time::Duration>,
+    /// For an Event invoke: a key (1–256 printable ASCII characters) that
+    /// makes a repeat within 24 hours for the same function queue nothing
+    /// and answer with the first request id.
+    pub idempotency_key: Option<String>,
 }
 
 impl InvokeRequest {
@@ -44,6 +62,7 @@ impl InvokeRequest {
             tail_log: false,
             request_id: None,
             wait_for_capacity: None,
+            idempotency_key: None,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! bounded: a function name, an outcome; never a request id.
 
 use prometheus::{
-    Counter, CounterVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    Counter, CounterVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry,
 };
 
 /// The scheduler's collectors, registered in one registry that the gateway
@@ -17,6 +18,12 @@ pub struct Metrics {
     pub(crate) cold_starts: IntCounterVec,
     pub(crate) billed_gb_seconds: CounterVec,
     pub(crate) billed_gb_seconds_all: Counter,
+    pub(crate) async_queued: IntGaugeVec,
+    pub(crate) async_event_age: Histogram,
+    pub(crate) async_retries: IntCounterVec,
+    pub(crate) async_throttled: IntCounterVec,
+    pub(crate) dead_letters: IntCounterVec,
+    pub(crate) destination_deliveries: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -59,6 +66,42 @@ impl Metrics {
         .expect("valid metric");
         let billed_gb_seconds_all =
             Counter::new("nimbus_billed_gb_seconds_total", "Billed GB-seconds, all functions").expect("valid metric");
+        let async_queued = IntGaugeVec::new(
+            Opts::new("nimbus_async_events_queued", "Asynchronous events queued (running ones included), by function"),
+            &["function"],
+        )
+        .expect("valid metric");
+        let async_event_age = Histogram::with_opts(
+            HistogramOpts::new(
+                "nimbus_async_event_age_seconds",
+                "How long events waited in the queue before an attempt",
+            )
+            .buckets(vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 1800.0, 21600.0]),
+        )
+        .expect("valid metric");
+        let async_retries = IntCounterVec::new(
+            Opts::new("nimbus_async_retries_total", "Asynchronous events retried after a function error, by function"),
+            &["function"],
+        )
+        .expect("valid metric");
+        let async_throttled = IntCounterVec::new(
+            Opts::new(
+                "nimbus_async_throttled_total",
+                "Asynchronous events that found no free concurrency, by function",
+            ),
+            &["function"],
+        )
+        .expect("valid metric");
+        let dead_letters = IntCounterVec::new(
+            Opts::new("nimbus_dead_letters_total", "Failed events kept in the dead-letter store, by function"),
+            &["function"],
+        )
+        .expect("valid metric");
+        let destination_deliveries = IntCounterVec::new(
+            Opts::new("nimbus_destination_deliveries_total", "Records sent to destinations, by condition"),
+            &["condition"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(invocations.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
@@ -67,6 +110,12 @@ impl Metrics {
             Box::new(cold_starts.clone()),
             Box::new(billed_gb_seconds.clone()),
             Box::new(billed_gb_seconds_all.clone()),
+            Box::new(async_queued.clone()),
+            Box::new(async_event_age.clone()),
+            Box::new(async_retries.clone()),
+            Box::new(async_throttled.clone()),
+            Box::new(dead_letters.clone()),
+            Box::new(destination_deliveries.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -79,6 +128,12 @@ impl Metrics {
             cold_starts,
             billed_gb_seconds,
             billed_gb_seconds_all,
+            async_queued,
+            async_event_age,
+            async_retries,
+            async_throttled,
+            dead_letters,
+            destination_deliveries,
         }
     }
 

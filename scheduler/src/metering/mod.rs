@@ -1,20 +1,44 @@
 //! Metering: what each invocation used, recorded before it is answered.
-//! The usage ledger (`ledger.rs`) commits one record per invocation; logs
-//! are stored with it and framed on read (`log_frame.rs`); Prometheus
-//! metrics count the same facts (`metrics.rs`); usage and logs are read
-//! back for the extensions API (`usage.rs`).
+//! Each invocation (each attempt of an event) is one [`UsageRecord`], which
+//! the journal commits (`journal/`); logs are stored with it and framed on
+//! read (`log_frame.rs`); Prometheus metrics count the same facts
+//! (`metrics.rs`); usage and logs are read back for the extensions API
+//! (`usage.rs`).
 
-pub(crate) mod ledger;
 pub(crate) mod log_frame;
 pub(crate) mod metrics;
 mod usage;
 pub(crate) mod usage_types;
 
 use crate::invocation::resolve::Target;
+use crate::invocation::types::InvocationType;
 use crate::registry::catalog::now_ms;
 use crate::state::State;
-use ledger::UsageRecord;
 use nimbus_sandbox::InvocationResult;
+
+/// What one invocation used and how it ended: a row of the usage ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct UsageRecord {
+    pub request_id: String,
+    pub function: String,
+    pub version: String,
+    pub started_at_ms: i64,
+    pub duration_us: u64,
+    pub billed_ms: u64,
+    pub memory_mb: u32,
+    pub max_memory_used_mb: u64,
+    pub gb_seconds: f64,
+    pub instructions: Option<u64>,
+    /// `Success`, or the error type.
+    pub outcome: String,
+    /// The function's log (see `log_frame::body`); START, END and REPORT
+    /// are rebuilt from this row when it is read.
+    pub log: String,
+    /// RequestResponse, or Event for an attempt of a queued event.
+    pub invocation_type: InvocationType,
+    /// 1 for a synchronous invocation; an event's attempt number.
+    pub attempt: u32,
+}
 
 /// One invocation, metered.
 pub(crate) struct Metered {
@@ -24,6 +48,18 @@ pub(crate) struct Metered {
     pub framed_log: Option<String>,
 }
 
+/// How an invocation came to run, as its usage record says.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Invoked {
+    pub invocation_type: InvocationType,
+    pub attempt: u32,
+}
+
+impl Invoked {
+    /// A synchronous invocation.
+    pub(crate) const SYNC: Invoked = Invoked { invocation_type: InvocationType::RequestResponse, attempt: 1 };
+}
+
 /// Meters one invocation of `target`: its usage record (not yet committed)
 /// and its metrics; with `frame_log`, its log as Lambda frames it.
 pub(crate) fn meter(
@@ -31,6 +67,7 @@ pub(crate) fn meter(
     target: &Target,
     request_id: &str,
     result: &InvocationResult,
+    invoked: Invoked,
     frame_log: bool,
 ) -> Metered {
     let version = &target.version;
@@ -64,6 +101,8 @@ pub(crate) fn meter(
         instructions: metrics.instructions,
         outcome: result.outcome.error_type().unwrap_or("Success").to_string(),
         log: body,
+        invocation_type: invoked.invocation_type,
+        attempt: invoked.attempt,
     };
     Metered { record, framed_log }
 }

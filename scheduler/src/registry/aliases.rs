@@ -130,7 +130,9 @@ impl State {
         self.change(|draft| {
             let entry = draft.function(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
             if entry.aliases.contains_key(&alias) {
-                draft.function_mut(&name).expect("looked up above").aliases.remove(&alias);
+                let entry = draft.function_mut(&name).expect("looked up above");
+                entry.aliases.remove(&alias);
+                entry.event_configs.remove(&alias);
             }
             Ok(())
         })

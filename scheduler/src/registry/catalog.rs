@@ -7,7 +7,8 @@ use crate::invocation::admit::FunctionConcurrency;
 use crate::invocation::executor::TenantId;
 use crate::metering::metrics::FunctionMetrics;
 use crate::model::{
-    AliasConfiguration, AliasRoutingConfiguration, Environment, EphemeralStorage, FunctionConfiguration, TracingConfig,
+    AliasConfiguration, AliasRoutingConfiguration, DeadLetterConfig, Environment, EphemeralStorage,
+    FunctionConfiguration, TracingConfig,
 };
 use crate::names::{ArnScope, LATEST};
 use nimbus_sandbox::PreparedFunction;
@@ -32,6 +33,10 @@ pub(crate) struct VersionRecord {
     pub last_modified: String,
     pub revision_id: String,
     pub architectures: Vec<String>,
+    /// The function that gets the raw event of a failed asynchronous
+    /// invocation (`DeadLetterConfig.TargetArn`).
+    #[serde(default)]
+    pub dead_letter_target: Option<String>,
 }
 
 impl VersionRecord {
@@ -44,6 +49,7 @@ impl VersionRecord {
             && self.memory_size == other.memory_size
             && self.env == other.env
             && self.role == other.role
+            && self.dead_letter_target == other.dead_letter_target
     }
 
     pub(crate) fn configuration(&self, scope: &ArnScope, name: &str, version: &str) -> FunctionConfiguration {
@@ -70,6 +76,10 @@ impl VersionRecord {
             architectures: self.architectures.clone(),
             ephemeral_storage: EphemeralStorage { size: 512 },
             tracing_config: TracingConfig { mode: "PassThrough".into() },
+            dead_letter_config: self
+                .dead_letter_target
+                .as_ref()
+                .map(|target| DeadLetterConfig { target_arn: Some(target.clone()) }),
         }
     }
 }
@@ -176,6 +186,20 @@ pub(crate) struct FunctionEntry {
     pub concurrency: Arc<FunctionConcurrency>,
     /// Who it is to the executor's fair sharing (stable for its life).
     pub tenant: TenantId,
+    /// Asynchronous invocation settings, by qualifier (`$LATEST` when the
+    /// function is invoked unqualified).
+    pub event_configs: BTreeMap<String, EventConfigRecord>,
+}
+
+/// One qualifier's event invoke configuration, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EventConfigRecord {
+    pub maximum_retry_attempts: Option<u32>,
+    pub maximum_event_age_in_seconds: Option<u32>,
+    pub on_success: Option<String>,
+    pub on_failure: Option<String>,
+    /// Unix ms.
+    pub last_modified_ms: i64,
 }
 
 impl FunctionEntry {

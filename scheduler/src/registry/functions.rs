@@ -43,9 +43,12 @@ impl State {
         let timeout = request.timeout.map(validate::timeout).transpose()?;
         let description = request.description.as_deref().map(|d| validate::description(d, limits)).transpose()?;
         let env = request.environment.as_ref().map(|e| validate::environment(&e.variables, limits)).transpose()?;
-        if self.registry.snapshot().functions.contains_key(&name) {
+        let catalog = self.registry.snapshot();
+        if catalog.functions.contains_key(&name) {
             return Err(function_exists(&name));
         }
+        let dead_letter_target = validate::dead_letter_target(request.dead_letter_config.as_ref(), &catalog)?.flatten();
+        drop(catalog);
         let zip = validate::zip_file(
             request.code.zip_file.as_deref(),
             request.code.s3_bucket.as_deref(),
@@ -67,6 +70,7 @@ impl State {
             last_modified: last_modified_now(),
             revision_id: new_revision_id(),
             architectures,
+            dead_letter_target,
         };
         let prepared = warm_pool::prepare(&self.engine, &bundle, &name, LATEST, &record)?;
         self.registry.store.save_code(&record.code_digest_hex, &zip)?;
@@ -84,6 +88,7 @@ impl State {
                 reserved: None,
                 concurrency: FunctionConcurrency::new(),
                 tenant: draft.new_tenant(),
+                event_configs: BTreeMap::new(),
             };
             let answer = answer_for(&mut entry, scope, &name, request.publish);
             draft.insert(name.clone(), entry);
@@ -203,6 +208,11 @@ impl State {
         if let Some(environment) = &request.environment {
             record.env = validate::environment(&environment.variables, limits)?;
         }
+        if let Some(target) =
+            validate::dead_letter_target(request.dead_letter_config.as_ref(), &self.registry.snapshot())?
+        {
+            record.dead_letter_target = target;
+        }
         let zip = self.registry.store.read_code(&current.code_digest_hex)?;
         let handler = request.handler.clone().unwrap_or_else(|| current.handler.clone());
         let bundle = validate::bundle(&zip, &handler, limits)?;
@@ -273,6 +283,7 @@ impl State {
                     }
                     let entry = draft.function_mut(&name).expect("looked up above");
                     let removed = entry.published.remove(&number).expect("checked above");
+                    entry.event_configs.remove(q);
                     draft.release_code([&removed]);
                 }
                 Some(_) => {

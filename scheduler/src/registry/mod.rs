@@ -13,6 +13,7 @@
 mod account;
 mod aliases;
 pub(crate) mod catalog;
+mod event_configs;
 mod functions;
 pub(crate) mod store;
 pub(crate) mod validate;
@@ -161,6 +162,7 @@ impl Registry {
                 reserved: stored.reserved_concurrency,
                 concurrency: FunctionConcurrency::new(),
                 tenant: self.new_tenant(),
+                event_configs: stored.event_configs.into_iter().collect(),
             };
             catalog.functions.insert(stored.name, Arc::new(entry));
         }
@@ -248,6 +250,7 @@ mod tests {
                     reserved: None,
                     concurrency: FunctionConcurrency::new(),
                     tenant: draft.new_tenant(),
+                    event_configs: BTreeMap::new(),
                 };
                 draft.insert("f".into(), entry);
                 Ok(())
@@ -273,6 +276,7 @@ mod tests {
             last_modified: catalog::last_modified_now(),
             revision_id: catalog::new_revision_id(),
             architectures: vec!["x86_64".into()],
+            dead_letter_target: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The durable registry: SQLite in WAL mode (one connection for the control
 //! plane; the ledger has its own) and the uploaded zips, content-addressed.
 
-use super::catalog::{AliasRecord, FunctionEntry, VersionRecord};
+use super::catalog::{AliasRecord, EventConfigRecord, FunctionEntry, VersionRecord};
 use crate::error::{Error, Result};
 use crate::names::LATEST;
 use rusqlite::{Connection, params};
@@ -26,6 +26,12 @@ CREATE TABLE IF NOT EXISTS aliases (
     record TEXT NOT NULL,
     PRIMARY KEY (function, name)
 );
+CREATE TABLE IF NOT EXISTS event_configs (
+    function TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
 CREATE TABLE IF NOT EXISTS usage (
     request_id TEXT NOT NULL,
     function TEXT NOT NULL,
@@ -38,7 +44,9 @@ CREATE TABLE IF NOT EXISTS usage (
     gb_seconds REAL NOT NULL,
     instructions INTEGER,
     outcome TEXT NOT NULL,
-    log TEXT
+    log TEXT,
+    invocation_type TEXT NOT NULL DEFAULT 'RequestResponse',
+    attempt INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS usage_by_function_time ON usage (function, started_at_ms);
 ";
@@ -53,7 +61,29 @@ pub(crate) fn connect(path: &Path) -> Result<Connection> {
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.busy_timeout(std::time::Duration::from_secs(10))?;
     connection.execute_batch(SCHEMA)?;
+    connection.execute_batch(crate::events::store::SCHEMA)?;
+    add_missing_usage_columns(&connection)?;
     Ok(connection)
+}
+
+/// A data directory written before the usage table recorded how each
+/// invocation came (`invocation_type`, `attempt`) gets those columns.
+fn add_missing_usage_columns(connection: &Connection) -> Result<()> {
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('usage')")?;
+    let columns: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    for (column, definition) in
+        [("invocation_type", "TEXT NOT NULL DEFAULT 'RequestResponse'"), ("attempt", "INTEGER NOT NULL DEFAULT 1")]
+    {
+        if !columns.iter().any(|c| c == column) {
+            // Another connection may add it at the same moment.
+            if let Err(e) = connection.execute_batch(&format!("ALTER TABLE usage ADD COLUMN {column} {definition}"))
+                && !e.to_string().contains("duplicate column")
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One function as loaded at start-up.
@@ -63,6 +93,7 @@ pub(crate) struct StoredFunction {
     pub reserved_concurrency: Option<u32>,
     pub versions: Vec<(String, VersionRecord)>,
     pub aliases: Vec<(String, AliasRecord)>,
+    pub event_configs: Vec<(String, EventConfigRecord)>,
 }
 
 /// The control plane's connection and the zip files.
@@ -100,6 +131,11 @@ impl Store {
                     &name,
                 )?,
                 aliases: query_records(&connection, "SELECT name, record FROM aliases WHERE function = ?1", &name)?,
+                event_configs: query_records(
+                    &connection,
+                    "SELECT qualifier, record FROM event_configs WHERE function = ?1",
+                    &name,
+                )?,
                 name,
                 next_version: next_version.max(1) as u64,
                 reserved_concurrency: reserved.map(|r| r.max(0) as u32),
@@ -115,7 +151,7 @@ impl Store {
         let mut connection = self.lock();
         let tx = connection.transaction()?;
         for name in deleted {
-            for table in ["versions", "aliases"] {
+            for table in ["versions", "aliases", "event_configs"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE function = ?1"), [name])?;
             }
             tx.execute("DELETE FROM functions WHERE name = ?1", [name])?;
@@ -126,8 +162,9 @@ impl Store {
                  ON CONFLICT (name) DO UPDATE SET next_version = ?2, reserved_concurrency = ?3",
                 params![name, entry.next_version as i64, entry.reserved.map(i64::from)],
             )?;
-            tx.execute("DELETE FROM versions WHERE function = ?1", [name])?;
-            tx.execute("DELETE FROM aliases WHERE function = ?1", [name])?;
+            for table in ["versions", "aliases", "event_configs"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE function = ?1"), [name])?;
+            }
             let published = entry.published.iter().map(|(number, v)| (number.to_string(), &v.record));
             for (version, record) in std::iter::once((LATEST.to_string(), &entry.latest.record)).chain(published) {
                 tx.execute(
@@ -139,6 +176,12 @@ impl Store {
                 tx.execute(
                     "INSERT INTO aliases (function, name, record) VALUES (?1, ?2, ?3)",
                     params![name, alias, to_json(record)?],
+                )?;
+            }
+            for (qualifier, record) in &entry.event_configs {
+                tx.execute(
+                    "INSERT INTO event_configs (function, qualifier, record) VALUES (?1, ?2, ?3)",
+                    params![name, qualifier, to_json(record)?],
                 )?;
             }
         }

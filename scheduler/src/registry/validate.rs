@@ -146,3 +146,23 @@ pub(crate) fn architectures(architectures: Option<&[String]>) -> Result<Vec<Stri
         ))),
     }
 }
+
+/// `DeadLetterConfig.TargetArn`: `None` when not given, `Some(None)` to
+/// remove it (an empty ARN), else a Nimbus function's ARN that exists.
+pub(crate) fn dead_letter_target(
+    config: Option<&crate::model::DeadLetterConfig>,
+    catalog: &crate::registry::catalog::Catalog,
+) -> Result<Option<Option<String>>> {
+    let Some(config) = config else { return Ok(None) };
+    let Some(arn) = config.target_arn.as_deref().filter(|arn| !arn.is_empty()) else { return Ok(Some(None)) };
+    if !arn.starts_with("arn:") || !arn.contains(":lambda:") {
+        return Err(Error::InvalidParameter(format!(
+            "The DeadLetterConfig target {arn} is not a function ARN: Nimbus sends failed events to a function (it has no SQS queues or SNS topics)."
+        )));
+    }
+    let name = crate::names::FunctionRef::parse(arn, None)?.name;
+    if !catalog.functions.contains_key(&name) {
+        return Err(Error::InvalidParameter(format!("The DeadLetterConfig target function {arn} does not exist.")));
+    }
+    Ok(Some(Some(arn.to_string())))
+}

@@ -13,9 +13,10 @@
 //! I/O, and a fixed pool of threads measured faster than `spawn_blocking`
 //! per request (see `docs/performance-notes.md`).
 //!
-//! The threads also commit the usage ledger: a thread that finds no ready
-//! invocation commits the records pending so far before it waits (see
-//! `metering/ledger.rs`), so a burst of invocations shares one commit.
+//! The threads also commit the journal (usage records, event changes): a
+//! thread that finds no ready invocation commits what is pending so far
+//! before it waits (see `journal/mod.rs`), so a burst of invocations shares
+//! one commit.
 
 mod run_queue;
 mod task;
@@ -23,7 +24,7 @@ mod task;
 pub(crate) use run_queue::TenantId;
 
 use crate::error::{Error, Result};
-use crate::metering::ledger::{FULL_BATCH, Ledger};
+use crate::journal::{FULL_BATCH, Journal};
 use nimbus_sandbox::YieldSignal;
 use run_queue::RunQueue;
 use std::future::Future;
@@ -46,7 +47,7 @@ struct Shared {
     /// Ready invocations not being polled: read without the lock by every
     /// running guest's epoch check.
     ready: AtomicUsize,
-    ledger: Arc<Ledger>,
+    journal: Arc<Journal>,
 }
 
 struct Queue {
@@ -58,12 +59,12 @@ struct Queue {
 impl Executor {
     /// Starts `threads` sandbox threads; a guest yields after `slice` when
     /// others wait.
-    pub(crate) fn start(threads: usize, slice: Duration, ledger: &Arc<Ledger>) -> Result<Self> {
+    pub(crate) fn start(threads: usize, slice: Duration, journal: &Arc<Journal>) -> Result<Self> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { run: RunQueue::new(slice), idle_threads: 0, stopping: false }),
             work: Condvar::new(),
             ready: AtomicUsize::new(0),
-            ledger: Arc::clone(ledger),
+            journal: Arc::clone(journal),
         });
         for n in 0..threads.max(1) {
             let shared = Arc::clone(&shared);
@@ -139,7 +140,7 @@ impl YieldSignal for Shared {
 }
 
 /// One sandbox thread's life: settle the last poll and take the next task
-/// under one lock; poll it; commit the ledger when out of work (or when
+/// under one lock; poll it; commit the journal when out of work (or when
 /// enough records are pending), then wait for more.
 fn work(shared: &Shared) {
     let mut last: Option<(Arc<Task>, Duration, Polled)> = None;
@@ -156,8 +157,8 @@ fn work(shared: &Shared) {
                 None if queue.stopping => break,
                 None => {
                     drop(queue);
-                    if shared.ledger.pending_len() > 0 {
-                        shared.ledger.commit(true);
+                    if shared.journal.pending_len() > 0 {
+                        shared.journal.commit(true);
                         continue;
                     }
                     let mut queue = shared.lock();
@@ -173,11 +174,11 @@ fn work(shared: &Shared) {
         let started = Instant::now();
         let polled = task.poll();
         last = Some((task, started.elapsed(), polled));
-        if shared.ledger.pending_len() >= FULL_BATCH {
-            shared.ledger.commit(false);
+        if shared.journal.pending_len() >= FULL_BATCH {
+            shared.journal.commit(false);
         }
     }
-    shared.ledger.commit(true);
+    shared.journal.commit(true);
 }
 
 #[cfg(test)]
@@ -187,8 +188,8 @@ mod tests {
 
     fn executor(threads: usize) -> (Executor, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&dir.path().join("db")).unwrap();
-        (Executor::start(threads, Duration::from_millis(1), &ledger).unwrap(), dir)
+        let journal = Journal::open(&dir.path().join("db")).unwrap();
+        (Executor::start(threads, Duration::from_millis(1), &journal).unwrap(), dir)
     }
 
     #[test]

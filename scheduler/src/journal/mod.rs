@@ -1,19 +1,25 @@
-//! The usage ledger: one record per invocation, committed to SQLite before
+//! The journal: the one writer of the runtime tables, with a group commit.
+//! It keeps the usage ledger (one record per invocation, committed before
 //! the response is sent, so a `kill -9` never loses the record of an
-//! invocation whose response went out.
+//! invocation whose response went out) and the asynchronous event queue
+//! (an event is committed before its 202, and each attempt's start and end
+//! are committed as they happen).
 //!
 //! A group commit without a thread hop: the sandbox thread that ran an
-//! invocation adds its record to the pending batch and, once it has no more
-//! work queued (or the batch is full), commits every pending record in one
+//! invocation adds its entries to the pending batch and, once it has no more
+//! work queued (or the batch is full), commits everything pending in one
 //! transaction and answers their requests itself. A burst costs one commit,
-//! and no record waits for another thread to wake up. A watchdog thread
+//! and nothing waits for another thread to wake up. A watchdog thread
 //! commits whatever has been pending for [`MAX_PENDING`] — the case where
-//! every sandbox thread went on to a long invocation — so that a fast
-//! invocation's answer never waits on a slow neighbour.
+//! every sandbox thread went on to a long invocation, or entries that no
+//! sandbox thread made (events accepted over HTTP) — so that an answer
+//! never waits long on a slow neighbour.
 
 mod writer;
 
 use crate::error::Result;
+use crate::events::store::EventWrite;
+use crate::metering::UsageRecord;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError, Weak};
 use std::thread::Thread;
@@ -30,34 +36,34 @@ pub(crate) const FULL_BATCH: usize = 32;
 /// (about 200 ms without invocations).
 const IDLE_LOOKS: u32 = 100;
 
-/// What one invocation used and how it ended.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct UsageRecord {
-    pub request_id: String,
-    pub function: String,
-    pub version: String,
-    pub started_at_ms: i64,
-    pub duration_us: u64,
-    pub billed_ms: u64,
-    pub memory_mb: u32,
-    pub max_memory_used_mb: u64,
-    pub gb_seconds: f64,
-    pub instructions: Option<u64>,
-    /// `Success`, or the error type.
-    pub outcome: String,
-    /// The function's log (see `log_frame::body`); START, END and REPORT
-    /// are rebuilt from this row when it is read.
-    pub log: String,
+/// One change to the runtime tables.
+#[derive(Debug, Clone)]
+pub(crate) enum Entry {
+    /// A usage record (and the invocation's log).
+    Usage(UsageRecord),
+    /// A change to the event queue or the dead-letter store.
+    Event(EventWrite),
 }
 
-/// What to do once a record's transaction has committed (or failed); runs
-/// on whichever thread committed it.
-pub(crate) type OnCommit = Box<dyn FnOnce(Result<()>) + Send>;
+/// What a committed submission came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Committed {
+    /// An enqueue whose idempotency key was already used: the request id
+    /// of the event queued with it (and nothing was queued now).
+    pub duplicate_of: Option<String>,
+}
+
+/// What to do once a submission's transaction has committed (or failed);
+/// runs on whichever thread committed it.
+pub(crate) type OnCommit = Box<dyn FnOnce(Result<Committed>) + Send>;
+
+/// One submission: entries committed together, and who waits for them.
+type Submission = (Vec<Entry>, OnCommit);
 
 /// The pending batch and the connection that commits it.
-pub(crate) struct Ledger {
+pub(crate) struct Journal {
     writer: Mutex<Writer>,
-    pending: Mutex<Vec<(UsageRecord, OnCommit)>>,
+    pending: Mutex<Vec<Submission>>,
     /// When the oldest pending record arrived, in µs since `epoch` plus one;
     /// 0 while nothing is pending. Read without the lock as a fast path.
     pending_since: AtomicU64,
@@ -67,11 +73,11 @@ pub(crate) struct Ledger {
     watchdog_parked: AtomicBool,
 }
 
-impl Ledger {
-    /// Opens the ledger's connections and starts its watchdog thread (and
-    /// the writer's checkpoint thread); both end when the ledger is dropped.
+impl Journal {
+    /// Opens the journal's connections and starts its watchdog thread (and
+    /// the writer's checkpoint thread); both end when the journal is dropped.
     pub(crate) fn open(path: &std::path::Path) -> Result<Arc<Self>> {
-        let ledger = Arc::new(Self {
+        let journal = Arc::new(Self {
             writer: Mutex::new(Writer::open(path)?),
             pending: Mutex::new(Vec::new()),
             pending_since: AtomicU64::new(0),
@@ -79,25 +85,26 @@ impl Ledger {
             watchdog: OnceLock::new(),
             watchdog_parked: AtomicBool::new(false),
         });
-        let weak = Arc::downgrade(&ledger);
+        let weak = Arc::downgrade(&journal);
         let thread = std::thread::Builder::new()
-            .name("nimbus-ledger".into())
+            .name("nimbus-journal".into())
             .spawn(move || watch_forever(weak))
-            .map_err(|e| crate::error::Error::service("starting the ledger", e))?;
-        let _ = ledger.watchdog.set(thread.thread().clone());
-        Ok(ledger)
+            .map_err(|e| crate::error::Error::service("starting the journal", e))?;
+        let _ = journal.watchdog.set(thread.thread().clone());
+        Ok(journal)
     }
 
-    /// Adds a record to the pending batch; `on_commit` runs once it is
-    /// durable (or failed to be). Called by the sandbox thread that ran the
-    /// invocation, which commits it later (see the module docs).
-    pub(crate) fn submit(&self, record: UsageRecord, on_commit: OnCommit) {
+    /// Adds entries to the pending batch, to be committed in one
+    /// transaction; `on_commit` runs once they are durable (or failed to
+    /// be). Usually called by the sandbox thread that ran an invocation,
+    /// which commits it later (see the module docs).
+    pub(crate) fn submit(&self, entries: Vec<Entry>, on_commit: OnCommit) {
         {
             let mut pending = lock(&self.pending);
             if pending.is_empty() {
                 self.pending_since.store(self.now_us() + 1, Ordering::SeqCst);
             }
-            pending.push((record, on_commit));
+            pending.push((entries, on_commit));
         }
         if self.watchdog_parked.load(Ordering::SeqCst) {
             self.watchdog_parked.store(false, Ordering::SeqCst);
@@ -107,14 +114,14 @@ impl Ledger {
         }
     }
 
-    /// How many records wait for a commit.
+    /// How many submissions wait for a commit.
     pub(crate) fn pending_len(&self) -> usize {
         if self.pending_since.load(Ordering::Acquire) == 0 { 0 } else { lock(&self.pending).len() }
     }
 
-    /// Commits every pending record in one transaction and runs their
+    /// Commits everything pending in one transaction and runs the
     /// `on_commit`s. With `wait` false it returns at once when another
-    /// thread is committing (the records stay pending for the next commit).
+    /// thread is committing (the entries stay pending for the next commit).
     pub(crate) fn commit(&self, wait: bool) {
         if self.pending_since.load(Ordering::Acquire) == 0 {
             return;
@@ -136,13 +143,20 @@ impl Ledger {
         if batch.is_empty() {
             return;
         }
-        let outcome = writer.write(batch.iter().map(|(record, _)| record));
+        let outcome = writer.write(batch.iter().map(|(entries, _)| entries.as_slice()));
         drop(writer);
-        if let Err(e) = &outcome {
-            tracing::error!(error = %e, records = batch.len(), "usage ledger commit failed");
-        }
-        for (_, on_commit) in batch {
-            on_commit(outcome.clone());
+        match outcome {
+            Ok(committed) => {
+                for ((_, on_commit), committed) in batch.into_iter().zip(committed) {
+                    on_commit(Ok(committed));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, submissions = batch.len(), "journal commit failed");
+                for (_, on_commit) in batch {
+                    on_commit(Err(e.clone()));
+                }
+            }
         }
     }
 
@@ -184,7 +198,7 @@ impl Ledger {
     }
 }
 
-impl Drop for Ledger {
+impl Drop for Journal {
     fn drop(&mut self) {
         if let Some(thread) = self.watchdog.get() {
             thread.unpark();
@@ -192,12 +206,12 @@ impl Drop for Ledger {
     }
 }
 
-/// The watchdog: holds the ledger only while looking, so that dropping the
-/// ledger ends it.
-fn watch_forever(ledger: Weak<Ledger>) {
+/// The watchdog: holds the journal only while looking, so that dropping the
+/// journal ends it.
+fn watch_forever(journal: Weak<Journal>) {
     let mut empty_looks = 0;
     loop {
-        let Some(strong) = ledger.upgrade() else { return };
+        let Some(strong) = journal.upgrade() else { return };
         let sleep = strong.watch(&mut empty_looks);
         drop(strong);
         match sleep {
@@ -230,6 +244,8 @@ fn record(n: i64, function: &str) -> UsageRecord {
         instructions: None,
         outcome: "Success".into(),
         log: format!("log {n}"),
+        invocation_type: crate::invocation::types::InvocationType::RequestResponse,
+        attempt: 1,
     }
 }
 
@@ -247,15 +263,18 @@ mod tests {
     fn a_commit_writes_every_pending_record_and_answers_each() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
-        let ledger = Ledger::open(&path).unwrap();
+        let journal = Journal::open(&path).unwrap();
         let (done, answers) = channel();
         for n in 0..10 {
             let done = done.clone();
-            ledger.submit(record(n, "f"), Box::new(move |outcome| done.send((n, outcome.is_ok())).unwrap()));
+            journal.submit(
+                vec![Entry::Usage(record(n, "f"))],
+                Box::new(move |outcome| done.send((n, outcome.is_ok())).unwrap()),
+            );
         }
-        assert_eq!(ledger.pending_len(), 10);
-        ledger.commit(true);
-        assert_eq!(ledger.pending_len(), 0);
+        assert_eq!(journal.pending_len(), 10);
+        journal.commit(true);
+        assert_eq!(journal.pending_len(), 0);
         let mut answered: Vec<_> = answers.try_iter().collect();
         answered.sort();
         assert_eq!(answered, (0..10).map(|n| (n, true)).collect::<Vec<_>>());
@@ -266,27 +285,28 @@ mod tests {
     fn the_watchdog_commits_what_no_sandbox_thread_does() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
-        let ledger = Ledger::open(&path).unwrap();
+        let journal = Journal::open(&path).unwrap();
         // Once idle, the watchdog sleeps until a record wakes it: wait for
         // that, so the record below is committed by a woken watchdog.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !ledger.watchdog_parked.load(Ordering::SeqCst) {
+        while !journal.watchdog_parked.load(Ordering::SeqCst) {
             assert!(Instant::now() < deadline, "the idle watchdog never went to sleep");
             std::thread::sleep(MAX_PENDING);
         }
         let (done, answered) = channel();
-        ledger.submit(record(1, "f"), Box::new(move |outcome| done.send(outcome.is_ok()).unwrap()));
+        journal
+            .submit(vec![Entry::Usage(record(1, "f"))], Box::new(move |outcome| done.send(outcome.is_ok()).unwrap()));
         let committed = answered.recv_timeout(Duration::from_secs(10)).expect("the watchdog committed the record");
         assert!(committed);
         assert_eq!(count(&path), 1);
     }
 
     #[test]
-    fn dropping_the_ledger_ends_its_watchdog() {
+    fn dropping_the_journal_ends_its_watchdog() {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&dir.path().join("db")).unwrap();
-        let weak = Arc::downgrade(&ledger);
-        drop(ledger);
+        let journal = Journal::open(&dir.path().join("db")).unwrap();
+        let weak = Arc::downgrade(&journal);
+        drop(journal);
         // The watchdog holds it only while looking (microseconds).
         let deadline = Instant::now() + Duration::from_secs(10);
         while weak.upgrade().is_some() && Instant::now() < deadline {

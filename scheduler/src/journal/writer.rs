@@ -11,8 +11,9 @@
 //! copying (and syncing) only the few frames committed since, and the next
 //! commit starts the WAL over.
 
-use super::UsageRecord;
+use super::{Committed, Entry};
 use crate::error::{Error, Result};
+use crate::metering::UsageRecord;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -112,15 +113,21 @@ impl Writer {
         })
     }
 
-    /// Writes `records` in one transaction; prunes old logs when due (a
-    /// failed prune is logged, not returned: the records are committed).
-    pub(super) fn write<'a>(&mut self, records: impl Iterator<Item = &'a UsageRecord> + Clone) -> Result<()> {
-        write_batch(&mut self.connection, records.clone())?;
-        for record in records {
-            self.written += 1;
+    /// Writes the submissions in one transaction and says what each came
+    /// to; prunes old logs when due (a failed prune is logged, not
+    /// returned: the entries are committed).
+    pub(super) fn write<'a>(
+        &mut self,
+        submissions: impl Iterator<Item = &'a [Entry]> + Clone,
+    ) -> Result<Vec<Committed>> {
+        let committed = write_batch(&mut self.connection, submissions.clone())?;
+        for entry in submissions.flatten() {
             self.since_checkpoint += 1;
-            if !self.functions_seen.contains(&record.function) {
-                self.functions_seen.insert(record.function.clone());
+            if let Entry::Usage(record) = entry {
+                self.written += 1;
+                if !self.functions_seen.contains(&record.function) {
+                    self.functions_seen.insert(record.function.clone());
+                }
             }
         }
         if self.written >= PRUNE_EVERY {
@@ -135,15 +142,19 @@ impl Writer {
                         self.checkpoints.reset_wanted.store(false, Ordering::Release);
                     }
                     Ok(false) => {}
-                    Err(e) => tracing::warn!(error = %e, "checkpointing the usage ledger failed"),
+                    Err(e) => tracing::warn!(error = %e, "checkpointing the journal failed"),
                 }
             }
         }
-        Ok(())
+        Ok(committed)
     }
 
     fn prune(&mut self) {
         self.written = 0;
+        let now_ms = crate::registry::catalog::now_ms() as i64;
+        if let Err(e) = crate::events::store::prune_idempotency_keys(&self.connection, now_ms) {
+            tracing::warn!(error = %e, "forgetting old idempotency keys failed");
+        }
         for function in std::mem::take(&mut self.functions_seen) {
             let after = self.pruned_through.get(&function).copied().unwrap_or((i64::MIN, i64::MIN));
             match prune_logs(&self.connection, &function, LOGS_KEPT_PER_FUNCTION, after) {
@@ -170,7 +181,7 @@ fn checkpoint_until(connection: Connection, shared: &Checkpoints) {
         }
         match checkpoint(&connection) {
             Ok(_) => shared.caught_up_at_us.store(shared.now_us().max(1), Ordering::Release),
-            Err(e) => tracing::warn!(error = %e, "checkpointing the usage ledger failed"),
+            Err(e) => tracing::warn!(error = %e, "checkpointing the journal failed"),
         }
     }
 }
@@ -184,34 +195,55 @@ fn checkpoint(connection: &Connection) -> rusqlite::Result<bool> {
     })
 }
 
-fn write_batch<'a>(connection: &mut Connection, records: impl Iterator<Item = &'a UsageRecord>) -> Result<()> {
+/// Writes `submissions` in one transaction; what each came to.
+fn write_batch<'a>(
+    connection: &mut Connection,
+    submissions: impl Iterator<Item = &'a [Entry]>,
+) -> Result<Vec<Committed>> {
     let tx = connection.transaction()?;
-    {
-        // One row per invocation, its log included: one insert and one
-        // index update, the least work on the invocation path.
-        let mut usage = tx.prepare_cached(
-            "INSERT INTO usage (request_id, function, version, started_at_ms, duration_us, billed_ms,
-             memory_mb, max_memory_used_mb, gb_seconds, instructions, outcome, log)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        for r in records {
-            usage.execute(params![
-                r.request_id,
-                r.function,
-                r.version,
-                r.started_at_ms,
-                r.duration_us as i64,
-                r.billed_ms as i64,
-                r.memory_mb,
-                r.max_memory_used_mb as i64,
-                r.gb_seconds,
-                r.instructions.map(|i| i as i64),
-                r.outcome,
-                r.log,
-            ])?;
+    let mut answers = Vec::new();
+    for entries in submissions {
+        let mut committed = Committed::default();
+        for entry in entries {
+            match entry {
+                Entry::Usage(record) => insert_usage(&tx, record)?,
+                Entry::Event(write) => {
+                    if let Some(first) = crate::events::store::apply(&tx, write)? {
+                        committed.duplicate_of = Some(first);
+                    }
+                }
+            }
         }
+        answers.push(committed);
     }
     tx.commit()?;
+    Ok(answers)
+}
+
+/// One row per invocation, its log included: one insert and one index
+/// update, the least work on the invocation path.
+fn insert_usage(tx: &rusqlite::Transaction<'_>, r: &UsageRecord) -> Result<()> {
+    let mut usage = tx.prepare_cached(
+        "INSERT INTO usage (request_id, function, version, started_at_ms, duration_us, billed_ms,
+         memory_mb, max_memory_used_mb, gb_seconds, instructions, outcome, log, invocation_type, attempt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    usage.execute(params![
+        r.request_id,
+        r.function,
+        r.version,
+        r.started_at_ms,
+        r.duration_us as i64,
+        r.billed_ms as i64,
+        r.memory_mb,
+        r.max_memory_used_mb as i64,
+        r.gb_seconds,
+        r.instructions.map(|i| i as i64),
+        r.outcome,
+        r.log,
+        r.invocation_type.as_str(),
+        r.attempt,
+    ])?;
     Ok(())
 }
 
@@ -247,6 +279,16 @@ mod tests {
     use super::super::record;
     use super::*;
 
+    /// Each record as a submission of its own.
+    fn usage(records: impl IntoIterator<Item = UsageRecord>) -> Vec<Vec<Entry>> {
+        records.into_iter().map(|record| vec![Entry::Usage(record)]).collect()
+    }
+
+    fn write_records(connection: &mut Connection, records: impl IntoIterator<Item = UsageRecord>) {
+        let submissions = usage(records);
+        write_batch(connection, submissions.iter().map(Vec::as_slice)).unwrap();
+    }
+
     /// Commits `records` records back to back, 16 per batch; returns the
     /// largest the WAL file grew.
     fn steady_stream(wal_reset_every: u64, records: i64) -> u64 {
@@ -257,8 +299,8 @@ mod tests {
         let wal = path.with_file_name("db-wal");
         let mut largest = 0;
         for first in (0..records).step_by(16) {
-            let batch: Vec<_> = (first..first + 16).map(|n| record(n, "f")).collect();
-            writer.write(batch.iter()).unwrap();
+            let batch = usage((first..first + 16).map(|n| record(n, "f")));
+            writer.write(batch.iter().map(Vec::as_slice)).unwrap();
             largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
         }
         largest
@@ -284,10 +326,9 @@ mod tests {
     fn batches_commit_and_pruning_keeps_the_newest_logs_and_all_usage() {
         let dir = tempfile::tempdir().unwrap();
         let mut connection = crate::registry::store::connect(&dir.path().join("db")).unwrap();
-        let records: Vec<_> = (0..30).map(|n| record(n, "f")).chain([record(5, "g")]).collect();
-        write_batch(&mut connection, records.iter()).unwrap();
+        write_records(&mut connection, (0..30).map(|n| record(n, "f")).chain([record(5, "g")]));
         assert_eq!(prune_logs(&connection, "f", 10, (i64::MIN, i64::MIN)).unwrap(), Some((19, 20)));
-        write_batch(&mut connection, (30..35).map(|n| record(n, "f")).collect::<Vec<_>>().iter()).unwrap();
+        write_records(&mut connection, (30..35).map(|n| record(n, "f")));
         assert_eq!(prune_logs(&connection, "f", 10, (19, 20)).unwrap(), Some((24, 25)));
         let count = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
         assert_eq!(count("SELECT COUNT(*) FROM usage"), 36);
@@ -300,8 +341,7 @@ mod tests {
     fn pruning_keeps_exactly_the_newest_logs_when_they_share_a_millisecond() {
         let dir = tempfile::tempdir().unwrap();
         let mut connection = crate::registry::store::connect(&dir.path().join("db")).unwrap();
-        let same_ms: Vec<_> = (0..25).map(|n| UsageRecord { started_at_ms: 7, ..record(n, "f") }).collect();
-        write_batch(&mut connection, same_ms.iter()).unwrap();
+        write_records(&mut connection, (0..25).map(|n| UsageRecord { started_at_ms: 7, ..record(n, "f") }));
         prune_logs(&connection, "f", 10, (i64::MIN, i64::MIN)).unwrap();
         let kept: Vec<String> = connection
             .prepare("SELECT request_id FROM usage WHERE log IS NOT NULL ORDER BY rowid")
