@@ -312,11 +312,16 @@ class Suite:
         eq(r.get("StatusCode"), 204, "StatusCode of DryRun")
         check(not r["Body"], f"DryRun has a body: {r['Body'][:100]!r}")
 
-    def check_invoke_event_refused(self):
-        self.expect_error(
-            "InvalidParameterValueException", self.client.invoke,
-            FunctionName=self.name, InvocationType="Event", Payload=b"{}",
-        )
+    def check_invoke_event_queued(self):
+        # An Event invoke answers 202 with an empty body once queued, and
+        # none of the headers that describe a run (there has been none yet).
+        r = self.invoke(self.name, b"{}", InvocationType="Event")
+        eq(r.get("StatusCode"), 202, "StatusCode of an Event invoke")
+        eq(r["Body"], b"", "the payload of an Event invoke")
+        headers = headers_of(r)
+        for name in ("x-amz-executed-version", "x-amz-function-error", "x-amz-log-result"):
+            check(name not in headers, f"an Event invoke answered {name}: {headers}")
+        check(r["ResponseMetadata"].get("RequestId"), f"no x-amzn-RequestId: {r['ResponseMetadata']}")
 
     def check_update_function_code(self):
         before = self.client.get_function_configuration(FunctionName=self.name)
@@ -642,7 +647,7 @@ class Suite:
         "check_invoke",
         "check_invoke_log_tail",
         "check_dry_run_204",
-        "check_invoke_event_refused",
+        "check_invoke_event_queued",
         "check_update_function_code",
         "check_update_function_configuration",
         "check_stale_revision_id",

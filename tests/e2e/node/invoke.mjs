@@ -1,6 +1,5 @@
 // Invoke: the payload and Lambda's headers, the log's tail, DryRun,
-// function errors and timeouts. (Event invokes join here once Nimbus
-// queues them.)
+// Event invokes, function errors and timeouts.
 
 import { check, eq } from "./checks.mjs";
 
@@ -13,6 +12,7 @@ export function checks(ctx) {
     ["invoke", () => invoke(ctx)],
     ["invoke_log_tail", () => invokeLogTail(ctx)],
     ["dry_run_204", () => dryRun(ctx)],
+    ["event_202", () => eventInvoke(ctx)],
     ["function_error", () => functionError(ctx)],
     ["timeout", () => timeout(ctx)],
   ];
@@ -55,6 +55,15 @@ async function dryRun(ctx) {
   const r = await ctx.invoke(ctx.echo, "{}", { InvocationType: "DryRun" });
   eq([r.$metadata.httpStatusCode, r.StatusCode], [204, 204], "HTTP status and StatusCode of DryRun");
   eq(r.Body, "", "DryRun's payload");
+}
+
+/** An Event invoke: 202 once queued, an empty payload, no run's headers. */
+async function eventInvoke(ctx) {
+  const r = await ctx.invoke(ctx.echo, '{"queued":true}', { InvocationType: "Event" });
+  eq([r.$metadata.httpStatusCode, r.StatusCode], [202, 202], "HTTP status and StatusCode of an Event invoke");
+  eq(r.Body, "", "an Event invoke's payload");
+  eq([r.ExecutedVersion, r.FunctionError, r.LogResult], [undefined, undefined, undefined], "a run's headers");
+  check(r.$metadata.requestId, "no x-amzn-RequestId on an Event invoke");
 }
 
 async function functionError(ctx) {

@@ -10,7 +10,7 @@
 // `N passed, M failed` and the exit code is 1 when any check failed.
 //
 // Each area is a file exporting `checks(ctx)`: [name, fn] pairs that share
-// one client (context.mjs). A new area (Event invokes, function URL
+// one client (context.mjs). A new area (function URL
 // configs, schedules with @aws-sdk/client-scheduler) is a new file and one
 // line in AREAS.
 
