@@ -138,8 +138,11 @@ async fn no_concurrency_left_is_429_with_a_reason_and_retry_after() {
         .await;
     assert_eq!(put.status, 200, "{}", put.text());
     let reply = app.invoke("throttled", &[], "{}").await;
-    reply.assert_error(429, "TooManyRequestsException", "Rate Exceeded.");
-    assert_eq!(reply.json()["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded", "{}", reply.text());
+    assert_eq!((reply.status.as_u16(), reply.header("x-amzn-errortype")), (429, Some("TooManyRequestsException")));
+    assert_eq!(
+        reply.json(),
+        json!({ "Type": "User", "message": "Rate Exceeded.", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded" })
+    );
     assert!(reply.header("retry-after").is_some_and(|s| s.parse::<u32>().is_ok()), "{:?}", reply.headers);
 }
 

@@ -2,7 +2,7 @@
 //! that keeps its connection, to see what an answer does to the connection
 //! itself (which `oneshot` on the router cannot show).
 
-use crate::support::{ECHO, ROLE, state, zip_base64};
+use crate::support::{ECHO, ROLE, error_body, state, zip_base64};
 use nimbus_scheduler::SchedulerConfig;
 use std::io;
 use std::net::SocketAddr;
@@ -73,13 +73,13 @@ impl Answer {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// Asserts Lambda's error: status, `x-amzn-ErrorType` and `Message`.
+    /// Asserts Lambda's error: status, `x-amzn-ErrorType` and the body.
     #[track_caller]
     pub fn assert_error(&self, status: u16, error_type: &str, message: &str) {
         assert_eq!(self.status, status, "{}", self.text());
         assert_eq!(self.header("x-amzn-errortype"), Some(error_type), "{:?}", self.headers);
         let body: serde_json::Value = serde_json::from_slice(&self.body).expect("a JSON error body");
-        assert_eq!(body["Message"], message, "{body}");
+        assert_eq!(body, error_body(status, error_type, message));
     }
 
     /// Asserts the answer leaves the connection open: no `Connection:
