@@ -56,9 +56,7 @@ fn main() {
         let bundle = Bundle::from_module(&wasm).expect("bundle");
         let function = engine.prepare(&bundle, FunctionConfig::new("hello")).expect("prepare");
         let nimbus = measure(warmup, iterations, || {
-            let result = engine
-                .invoke(&function, Invocation::new("bench", EVENT.to_vec()))
-                .expect("invoke");
+            let result = engine.invoke(&function, Invocation::new("bench", EVENT.to_vec())).expect("invoke");
             assert_eq!(result.outcome, Outcome::Success { response: response.to_vec() });
         });
         let baseline = Baseline::new(&wasm);

@@ -101,8 +101,11 @@ impl SandboxEngine {
                 .env("NIMBUS_DEADLINE_MS", deadline_ms.as_millis().to_string())
                 .allow_blocking_current_thread(true);
             if let Some(tmp_dir) = &tmp_dir {
-                wasi.preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?
-                    .preopened_dir(tmp_dir, "/tmp", FsPerms::ReadWrite)?;
+                wasi.preopened_dir(&prepared.files_dir, "/var/task", FsPerms::ReadOnly)?.preopened_dir(
+                    tmp_dir,
+                    "/tmp",
+                    FsPerms::ReadWrite,
+                )?;
             }
             Ok(wasi.build_p1())
         })();

@@ -211,7 +211,8 @@ mod tests {
             let mut cx = Context::from_waker(&waker);
             assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
         }
-        let times: Vec<Duration> = (0..3).map(|_| woken.recv_timeout(Duration::from_secs(5)).unwrap() - start).collect();
+        let times: Vec<Duration> =
+            (0..3).map(|_| woken.recv_timeout(Duration::from_secs(5)).unwrap() - start).collect();
         for (time, ms) in times.iter().zip([10, 20, 30]) {
             assert!(*time >= Duration::from_millis(ms), "{times:?}");
             assert!(*time < Duration::from_millis(ms + 500), "woken far too late: {times:?}");

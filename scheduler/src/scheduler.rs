@@ -5,9 +5,9 @@ use crate::error::Result;
 use crate::invocation::types::{InvokeRequest, InvokeResponse};
 use crate::limits::Limits;
 use crate::metering::metrics::Metrics;
+use crate::metering::usage_types::{LogRecord, UsageQuery, UsageReport};
 use crate::model::*;
 use crate::names::ArnScope;
-use crate::metering::usage_types::{LogRecord, UsageQuery, UsageReport};
 use std::sync::Arc;
 use std::time::Duration;
 

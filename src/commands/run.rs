@@ -4,7 +4,9 @@ use crate::data_dir::default_cache_dir;
 use crate::module_file::{is_wasm_text, read_module};
 use anyhow::{Context, bail};
 use clap::Args;
-use nimbus_sandbox::{Bundle, EngineConfig, FunctionConfig, Invocation, Outcome, SandboxEngine, bundle::DEFAULT_HANDLER};
+use nimbus_sandbox::{
+    Bundle, EngineConfig, FunctionConfig, Invocation, Outcome, SandboxEngine, bundle::DEFAULT_HANDLER,
+};
 use nimbus_scheduler::Limits;
 use std::io::{Read, Write};
 use std::path::PathBuf;

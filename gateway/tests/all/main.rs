@@ -2,6 +2,7 @@
 //! over a real scheduler on a temporary directory.
 
 mod account;
+mod aws_answers;
 mod concurrency;
 mod connections;
 mod errors;

@@ -61,7 +61,8 @@ async fn poll_oneoff(
     let len = memory.data_size(&caller);
     // `count` is a u32, so these products fit a 64-bit usize.
     let fits = |start: usize, size: usize| start.checked_add(size).is_some_and(|end| end <= len);
-    if !fits(subscriptions, count * SUBSCRIPTION_SIZE) || !fits(events, count * EVENT_SIZE) || !fits(events_written, 4) {
+    if !fits(subscriptions, count * SUBSCRIPTION_SIZE) || !fits(events, count * EVENT_SIZE) || !fits(events_written, 4)
+    {
         return Ok(errno::FAULT);
     }
     let parsed = {
@@ -91,8 +92,10 @@ async fn poll_oneoff(
             return Err(wasmtime::Error::new(TimedOut));
         }
     }
-    let fired: Vec<&Subscription> =
-        parsed.iter().filter(|s| if any_fd { s.tag != TAG_CLOCK || s.wait.is_zero() } else { s.wait <= wait }).collect();
+    let fired: Vec<&Subscription> = parsed
+        .iter()
+        .filter(|s| if any_fd { s.tag != TAG_CLOCK || s.wait.is_zero() } else { s.wait <= wait })
+        .collect();
     let data = memory.data_mut(&mut caller);
     for (n, subscription) in fired.iter().enumerate() {
         let event = &mut data[events + n * EVENT_SIZE..events + (n + 1) * EVENT_SIZE];

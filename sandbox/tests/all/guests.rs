@@ -71,9 +71,7 @@ pub fn invoke(function: &PreparedFunction, event: &[u8]) -> InvocationResult {
 /// Invokes `function` (prepared on `engine`) with `event`; the sandbox must
 /// run it.
 pub fn invoke_on(engine: &SandboxEngine, function: &PreparedFunction, event: &[u8]) -> InvocationResult {
-    engine
-        .invoke(function, Invocation::new(request_id(), event.to_vec()))
-        .expect("the sandbox runs the invocation")
+    engine.invoke(function, Invocation::new(request_id(), event.to_vec())).expect("the sandbox runs the invocation")
 }
 
 /// Panics unless an echo invocation on `engine` returns its event: whatever

@@ -14,7 +14,8 @@ const SLACK: Duration = Duration::from_millis(100);
 /// A module whose `_start` runs `setup` then `call` `count` times, unrolled.
 /// It imports `imports` (WAT import fields) and has `pages` of memory.
 fn unrolled(imports: &str, pages: u32, setup: &str, call: &str, count: usize) -> Vec<u8> {
-    let mut text = format!("(module {imports} (memory (export \"memory\") {pages}) (func (export \"_start\") {setup}\n");
+    let mut text =
+        format!("(module {imports} (memory (export \"memory\") {pages}) (func (export \"_start\") {setup}\n");
     for n in 0..count {
         text.push_str(&call.replace("{n}", &n.to_string()));
         text.push('\n');

@@ -13,7 +13,12 @@ pub(crate) struct Finished {
 
 /// Lambda's answer: the response, or the error JSON marked `Unhandled`,
 /// and the log's last `tail_bytes` when asked for.
-pub(crate) fn response(request_id: String, executed_version: String, finished: Finished, tail_bytes: usize) -> InvokeResponse {
+pub(crate) fn response(
+    request_id: String,
+    executed_version: String,
+    finished: Finished,
+    tail_bytes: usize,
+) -> InvokeResponse {
     let (payload, function_error) = match finished.outcome {
         Outcome::Success { response } => (response, None),
         failed => (failed.error_json().unwrap_or_default().into_bytes(), Some("Unhandled".to_string())),

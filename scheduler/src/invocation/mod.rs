@@ -42,11 +42,8 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
             limits.max_sync_payload_bytes
         )));
     }
-    let request_uuid = request
-        .request_id
-        .as_deref()
-        .and_then(|id| uuid::Uuid::parse_str(id).ok())
-        .unwrap_or_else(uuid::Uuid::new_v4);
+    let request_uuid =
+        request.request_id.as_deref().and_then(|id| uuid::Uuid::parse_str(id).ok()).unwrap_or_else(uuid::Uuid::new_v4);
     let request_id = request_uuid.to_string();
     let catalog = state.registry.snapshot();
     let target = resolve::target(
@@ -72,7 +69,8 @@ pub(crate) async fn invoke_sync(state: &Arc<State>, request: InvokeRequest) -> R
     let prepared = warm_pool::ready(state, &target.name, &target.version).await?;
     let (reply, answered) = oneshot::channel();
     let job = Job { prepared, request_id: request_id.clone(), event: request.payload, tenant: target.function.tenant };
-    let completion = Answer { state: Arc::clone(state), target, request_id: request_id.clone(), tail_log: request.tail_log, reply };
+    let completion =
+        Answer { state: Arc::clone(state), target, request_id: request_id.clone(), tail_log: request.tail_log, reply };
     execute::execute(state, job, permit, Box::new(completion))?;
     let finished = answered.await.map_err(|_| Error::Service("the invocation was lost".into()))??;
     Ok(answer::response(request_id, executed_version, finished, limits.log_tail_bytes))

@@ -25,9 +25,10 @@ pub(crate) fn target(
     sample: f64,
 ) -> Result<Target> {
     let fref = FunctionRef::parse(function, qualifier)?;
-    let entry = catalog.functions.get(&fref.name).ok_or_else(|| {
-        function_not_found(scope, &fref.name, Some(fref.qualifier.as_deref().unwrap_or(LATEST)))
-    })?;
+    let entry = catalog
+        .functions
+        .get(&fref.name)
+        .ok_or_else(|| function_not_found(scope, &fref.name, Some(fref.qualifier.as_deref().unwrap_or(LATEST))))?;
     let version = version(entry, scope, &fref.name, fref.qualifier.as_deref(), sample)?;
     Ok(Target { name: fref.name, function: Arc::clone(entry), version })
 }

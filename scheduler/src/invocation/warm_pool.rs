@@ -22,7 +22,9 @@ pub(crate) fn function_config(name: &str, version: &str, record: &VersionRecord)
 
 fn sandbox_error(error: nimbus_sandbox::Error) -> Error {
     match error {
-        nimbus_sandbox::Error::Compile(_) | nimbus_sandbox::Error::Link(_) => Error::InvalidParameter(error.to_string()),
+        nimbus_sandbox::Error::Compile(_) | nimbus_sandbox::Error::Link(_) => {
+            Error::InvalidParameter(error.to_string())
+        }
         other => Error::service("preparing the function", other),
     }
 }
@@ -44,7 +46,9 @@ pub(crate) fn prepare(
 pub(crate) fn prepare_published(engine: &SandboxEngine, bundle: &Bundle, name: &str, entry: &VersionEntry) {
     match prepare(engine, bundle, name, &entry.version, &entry.record) {
         Ok(prepared) => entry.keep_prepared(prepared),
-        Err(e) => tracing::warn!(function = name, version = %entry.version, error = %e, "could not prepare a published version"),
+        Err(e) => {
+            tracing::warn!(function = name, version = %entry.version, error = %e, "could not prepare a published version")
+        }
     }
 }
 

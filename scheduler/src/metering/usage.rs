@@ -1,9 +1,9 @@
 //! Usage totals and logs, read from the ledger's tables.
 
-use crate::error::Result;
 use super::log_frame;
-use crate::state::State;
 use super::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
+use crate::error::Result;
+use crate::state::State;
 use chrono::{DateTime, SecondsFormat, Utc};
 use nimbus_sandbox::InvocationMetrics;
 use rusqlite::params;
@@ -65,27 +65,30 @@ impl State {
             "SELECT request_id, function, version, started_at_ms, log, duration_us, memory_mb, max_memory_used_mb
              FROM usage WHERE function = ?1 AND log IS NOT NULL ORDER BY started_at_ms DESC, rowid DESC LIMIT ?2",
         )?;
-        let rows = statement.query_map(params![function, limit.min(self.config.limits.max_logs_per_request) as i64], |row| {
-            let request_id: String = row.get(0)?;
-            let version: String = row.get(2)?;
-            let started_at_ms: i64 = row.get(3)?;
-            let body: String = row.get(4)?;
-            let memory_mb: u32 = row.get(6)?;
-            let metrics = InvocationMetrics {
-                started_at: std::time::UNIX_EPOCH + std::time::Duration::from_millis(started_at_ms.max(0) as u64),
-                duration_us: row.get::<_, i64>(5)?.max(0) as u64,
-                peak_memory_bytes: row.get::<_, i64>(7)?.max(0) as u64 * 1024 * 1024,
-                cold_start: false,
-                instructions: None,
-            };
-            Ok(LogRecord {
-                log: log_frame::framed(&request_id, &version, &body, &metrics, memory_mb),
-                request_id,
-                function: row.get(1)?,
-                version,
-                started_at: rfc3339_of_ms(started_at_ms),
-            })
-        })?;
+        let rows = statement.query_map(
+            params![function, limit.min(self.config.limits.max_logs_per_request) as i64],
+            |row| {
+                let request_id: String = row.get(0)?;
+                let version: String = row.get(2)?;
+                let started_at_ms: i64 = row.get(3)?;
+                let body: String = row.get(4)?;
+                let memory_mb: u32 = row.get(6)?;
+                let metrics = InvocationMetrics {
+                    started_at: std::time::UNIX_EPOCH + std::time::Duration::from_millis(started_at_ms.max(0) as u64),
+                    duration_us: row.get::<_, i64>(5)?.max(0) as u64,
+                    peak_memory_bytes: row.get::<_, i64>(7)?.max(0) as u64 * 1024 * 1024,
+                    cold_start: false,
+                    instructions: None,
+                };
+                Ok(LogRecord {
+                    log: log_frame::framed(&request_id, &version, &body, &metrics, memory_mb),
+                    request_id,
+                    function: row.get(1)?,
+                    version,
+                    started_at: rfc3339_of_ms(started_at_ms),
+                })
+            },
+        )?;
         Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
     }
 }

@@ -234,7 +234,9 @@ mod tests {
         assert!(Arc::ptr_eq(&before, &registry.snapshot()), "a refused change publishes nothing");
         // Make the database unwritable: the change's write fails.
         let connection = store::connect(&dir.path().join("registry.sqlite3")).unwrap();
-        connection.execute_batch("CREATE TRIGGER refuse BEFORE INSERT ON functions BEGIN SELECT RAISE(FAIL, 'disk'); END;").unwrap();
+        connection
+            .execute_batch("CREATE TRIGGER refuse BEFORE INSERT ON functions BEGIN SELECT RAISE(FAIL, 'disk'); END;")
+            .unwrap();
         let failed = registry.change(
             |draft| {
                 let latest = VersionEntry::new(LATEST.into(), sample_record(), None);

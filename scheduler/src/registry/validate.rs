@@ -133,6 +133,11 @@ pub(crate) fn bundle(zip: &[u8], handler: &str, limits: &Limits) -> Result<Bundl
         | BundleError::MissingStart { .. }
         | BundleError::BadStartSignature { .. }
         | BundleError::ForbiddenImport { .. } => Error::InvalidParameter(error.to_string()),
+        // Lambda's message alone; what the zip reader said is for the log.
+        BundleError::NotAZip { .. } => {
+            tracing::warn!(%error, "refused an upload that is not a zip");
+            Error::InvalidParameter(UNZIP_PREFIX.into())
+        }
         _ => Error::InvalidParameter(format!("{UNZIP_PREFIX} {error}")),
     })
 }

@@ -11,10 +11,15 @@ use crate::state::State;
 use std::sync::Arc;
 
 impl State {
-    pub(crate) fn publish_version(&self, function: &str, request: PublishVersionRequest) -> Result<FunctionConfiguration> {
+    pub(crate) fn publish_version(
+        &self,
+        function: &str,
+        request: PublishVersionRequest,
+    ) -> Result<FunctionConfiguration> {
         let scope = &self.config.scope;
         let name = FunctionRef::parse_unqualified(function)?.name;
-        let description = request.description.as_deref().map(|d| validate::description(d, &self.config.limits)).transpose()?;
+        let description =
+            request.description.as_deref().map(|d| validate::description(d, &self.config.limits)).transpose()?;
         let latest = self.latest_record(&name, request.revision_id.as_deref())?;
         if let Some(sha) = request.code_sha256.as_deref()
             && sha != latest.code_sha256

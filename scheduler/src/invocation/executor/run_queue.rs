@@ -105,8 +105,10 @@ impl RunQueue {
         let id = task.tenant;
         let Some(tenant) = self.tenants.get_mut(&id) else { return };
         tenant.running = tenant.running.saturating_sub(1);
-        tenant.vtime =
-            tenant.vtime.saturating_sub(scaled(self.slice, task.memory_mb)).saturating_add(scaled(spent, task.memory_mb));
+        tenant.vtime = tenant
+            .vtime
+            .saturating_sub(scaled(self.slice, task.memory_mb))
+            .saturating_add(scaled(spent, task.memory_mb));
         if again {
             tenant.ready.push_back(task);
             self.ready += 1;
