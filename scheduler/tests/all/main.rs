@@ -2,4 +2,5 @@
 
 mod control;
 mod invoke;
+mod storage_failures;
 mod support;
