@@ -43,4 +43,5 @@ pub use invocation::types::{InvocationType, InvokeRequest, InvokeResponse};
 pub use limits::Limits;
 pub use metering::metrics::Metrics;
 pub use metering::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
+pub use registry::validate::check_manifest;
 pub use scheduler::{FunctionDetails, Scheduler};

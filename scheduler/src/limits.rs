@@ -28,6 +28,8 @@ pub struct Limits {
     pub max_environment_bytes: usize,
     /// Invocation logs one call to the logs extension returns at most.
     pub max_logs_per_request: usize,
+    /// A function's `Role`, in characters (the longest ARN IAM accepts: 2048).
+    pub max_role_chars: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +44,7 @@ impl Default for Limits {
             max_description_chars: 256,
             max_environment_bytes: 4 * 1024,
             max_logs_per_request: 1000,
+            max_role_chars: 2048,
         }
     }
 }
