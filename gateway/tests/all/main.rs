@@ -3,6 +3,7 @@
 
 mod account;
 mod aws_answers;
+mod bad_input;
 mod concurrency;
 mod connections;
 mod errors;
