@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod data_dir;
 mod module_file;
+mod open_files;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -27,6 +27,11 @@ pub enum AppError {
     UnknownOperation(String),
     /// The path exists but not with this method (`UnknownOperationException`, 405).
     MethodNotAllowed(String),
+    /// A host the server does not answer to, or a request from a web page
+    /// of another site (`AccessDeniedException`, 403).
+    Forbidden(String),
+    /// The request body arrived too slowly (`RequestTimeoutException`, 408).
+    RequestTimeout(String),
 }
 
 impl From<Error> for AppError {
@@ -58,6 +63,8 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaTypeException"),
             AppError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "UnknownOperationException"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
+            AppError::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
         }
     }
 
@@ -77,7 +84,9 @@ impl AppError {
             AppError::InvalidRequestContent(m)
             | AppError::UnsupportedMediaType(m)
             | AppError::UnknownOperation(m)
-            | AppError::MethodNotAllowed(m) => m,
+            | AppError::MethodNotAllowed(m)
+            | AppError::Forbidden(m)
+            | AppError::RequestTimeout(m) => m,
         }
     }
 }
@@ -213,6 +222,8 @@ mod tests {
             (AppError::UnsupportedMediaType("m".into()), json!({ "Type": "User", "message": "m" })),
             (AppError::from(Error::Validation("m".into())), json!({ "message": "m" })),
             (AppError::UnknownOperation("m".into()), json!({ "message": "m" })),
+            (AppError::Forbidden("m".into()), json!({ "message": "m" })),
+            (AppError::RequestTimeout("m".into()), json!({ "message": "m" })),
         ];
         for (error, expected) in cases {
             let (_, error_type, body, _) = answer(error);

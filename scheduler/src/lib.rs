@@ -40,7 +40,7 @@ mod state;
 pub use config::{Prices, SchedulerConfig, half_the_cores};
 pub use error::{Error, Result, ThrottleReason};
 pub use invocation::types::{InvocationType, InvokeRequest, InvokeResponse};
-pub use limits::Limits;
+pub use limits::{ConnectionLimits, Limits};
 pub use metering::metrics::Metrics;
 pub use metering::usage_types::{LogRecord, UsageBucket, UsageQuery, UsageReport, UsageTotals};
 pub use registry::validate::check_manifest;

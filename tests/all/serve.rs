@@ -11,6 +11,7 @@ mod extensions;
 mod flags;
 mod guests;
 mod harness;
+mod hostile_clients;
 mod limits;
 mod logs;
 mod metrics;

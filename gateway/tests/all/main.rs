@@ -4,7 +4,9 @@
 mod account;
 mod aws_answers;
 mod bad_input;
+mod browsers;
 mod concurrency;
+mod connection_limits;
 mod connections;
 mod errors;
 mod extensions;

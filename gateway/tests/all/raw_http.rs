@@ -137,6 +137,62 @@ impl Connection {
         assert_eq!((answer.status, answer.text().as_str()), (200, payload), "{:?}", answer.headers);
     }
 
+    /// Writes raw bytes (part of a request, as a slow client does).
+    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.writer.write_all(bytes).await?;
+        self.writer.flush().await
+    }
+
+    /// Sends `head`, then `chunk` every `every` (at most `chunks` times,
+    /// and until writing fails), while reading the answer; returns it and
+    /// how long after the head it came.
+    pub async fn send_slowly(
+        &mut self,
+        head: &[u8],
+        chunk: &[u8],
+        every: Duration,
+        chunks: usize,
+    ) -> (Answer, Duration) {
+        let started = tokio::time::Instant::now();
+        let writer = &mut self.writer;
+        let write = async move {
+            writer.write_all(head).await?;
+            for _ in 0..chunks {
+                tokio::time::sleep(every).await;
+                writer.write_all(chunk).await?;
+            }
+            Ok::<(), io::Error>(())
+        };
+        let read = async {
+            let answer = read_answer(&mut self.reader).await;
+            (answer, started.elapsed())
+        };
+        let (_, (answer, took)) = tokio::time::timeout(EXCHANGE_TIMEOUT, async { tokio::join!(write, read) })
+            .await
+            .expect("an answer in time");
+        (answer.expect("an answer"), took)
+    }
+
+    /// Reads one answer.
+    pub async fn answer(&mut self) -> Answer {
+        tokio::time::timeout(EXCHANGE_TIMEOUT, read_answer(&mut self.reader))
+            .await
+            .expect("an answer in time")
+            .expect("an answer")
+    }
+
+    /// How long until the server closes the connection (an end of stream
+    /// or a reset), if it does within `limit`; panics on any byte.
+    pub async fn time_until_closed(&mut self, limit: Duration) -> Option<Duration> {
+        let started = tokio::time::Instant::now();
+        let mut byte = [0u8; 1];
+        match tokio::time::timeout(limit, self.reader.read(&mut byte)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => Some(started.elapsed()),
+            Ok(Ok(_)) => panic!("the server sent a byte nobody asked for: {byte:?}"),
+            Err(_) => None,
+        }
+    }
+
     /// Whether the server closed the connection (an end of stream or a
     /// reset) rather than waiting for another request, within 10 s.
     pub async fn closed_by_server(&mut self) -> bool {
