@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod data_dir;
 mod module_file;
+mod open_files;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -33,11 +34,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// `RUST_LOG` sets the level (default: warnings), on stderr.
+/// `RUST_LOG` sets the level (default: warnings), on stderr; colours only
+/// on a terminal, so that a log file holds plain lines.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// The error and its causes on one line.

@@ -13,6 +13,7 @@
 //! but for [`read_whole`], which costs them what `axum::body::to_bytes` does.
 
 use crate::error::AppError;
+use crate::serve::body_rate::too_slow;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -60,7 +61,8 @@ impl IntoResponse for Refusal {
 
 /// Reads `body` whole. Over `limit` bytes it is the refusal `too_large`,
 /// once up to `budget` bytes of the rest are discarded; a body that breaks
-/// off is `InvalidRequestContentException` and closes the connection.
+/// off is `InvalidRequestContentException`, and one that arrives too slowly
+/// `RequestTimeoutException`; both close the connection.
 pub(crate) async fn read_whole(
     mut body: Body,
     limit: usize,
@@ -70,6 +72,9 @@ pub(crate) async fn read_whole(
     match Limited::new(&mut body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(Refusal::discarding(too_large(), &mut body, budget).await),
+        Err(error) if let Some(slow) = too_slow(error.as_ref()) => {
+            Err(Refusal { error: AppError::RequestTimeout(slow.to_string()), close_connection: true })
+        }
         Err(error) => Err(Refusal {
             error: AppError::InvalidRequestContent(format!("Could not read the request body: {error}")),
             close_connection: true,

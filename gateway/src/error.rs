@@ -1,5 +1,6 @@
 //! The one place where errors become HTTP answers: Lambda's status,
-//! `x-amzn-ErrorType` header and `{"Type", "Message"}` JSON body.
+//! `x-amzn-ErrorType` header and JSON body, whose message member is spelt
+//! as AWS spells it for that error type ([`message_member`]).
 
 use crate::AppState;
 use crate::body::Refusal;
@@ -26,6 +27,11 @@ pub enum AppError {
     UnknownOperation(String),
     /// The path exists but not with this method (`UnknownOperationException`, 405).
     MethodNotAllowed(String),
+    /// A host the server does not answer to, or a request from a web page
+    /// of another site (`AccessDeniedException`, 403).
+    Forbidden(String),
+    /// The request body arrived too slowly (`RequestTimeoutException`, 408).
+    RequestTimeout(String),
 }
 
 impl From<Error> for AppError {
@@ -57,6 +63,8 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaTypeException"),
             AppError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "UnknownOperationException"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
+            AppError::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
         }
     }
 
@@ -76,7 +84,9 @@ impl AppError {
             AppError::InvalidRequestContent(m)
             | AppError::UnsupportedMediaType(m)
             | AppError::UnknownOperation(m)
-            | AppError::MethodNotAllowed(m) => m,
+            | AppError::MethodNotAllowed(m)
+            | AppError::Forbidden(m)
+            | AppError::RequestTimeout(m) => m,
         }
     }
 }
@@ -91,7 +101,11 @@ impl IntoResponse for AppError {
         } else {
             tracing::debug!(error_type, message = self.message(), "request refused");
         }
-        let mut body = json!({ "Type": fault, "Message": self.message() });
+        let mut body = match message_member(error_type) {
+            MessageMember::TypeAndMessage => json!({ "Type": fault, "Message": self.message() }),
+            MessageMember::TypeAndLowerMessage => json!({ "Type": fault, "message": self.message() }),
+            MessageMember::LowerMessageOnly => json!({ "message": self.message() }),
+        };
         let mut retry_after = None;
         if let AppError::Scheduler(Error::TooManyRequests { reason, retry_after_s, .. }) = &self {
             body["Reason"] = reason.as_str().into();
@@ -104,6 +118,36 @@ impl IntoResponse for AppError {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// How an error type's body carries its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageMember {
+    /// `{"Type", "Message"}`.
+    TypeAndMessage,
+    /// `{"Type", "message"}`.
+    TypeAndLowerMessage,
+    /// `{"message"}`: the errors AWS's front end answers before Lambda
+    /// sees the request, which are not in Lambda's model.
+    LowerMessageOnly,
+}
+
+/// The members AWS sends for `error_type`: Lambda's model (botocore's
+/// `service-2.json`) spells the message `Message` for some exceptions and
+/// `message` for others; SDKs other than botocore, and raw HTTP clients,
+/// read only the one AWS sends.
+pub fn message_member(error_type: &str) -> MessageMember {
+    match error_type {
+        "ResourceNotFoundException" | "ServiceException" => MessageMember::TypeAndMessage,
+        "InvalidParameterValueException"
+        | "ResourceConflictException"
+        | "PreconditionFailedException"
+        | "TooManyRequestsException"
+        | "RequestTooLargeException"
+        | "InvalidRequestContentException"
+        | "UnsupportedMediaTypeException" => MessageMember::TypeAndLowerMessage,
+        _ => MessageMember::LowerMessageOnly,
     }
 }
 
@@ -160,7 +204,30 @@ mod tests {
         assert_eq!((status, error_type.as_str(), retry_after.as_deref()), (429, "TooManyRequestsException", Some("1")));
         assert_eq!(
             body,
-            json!({ "Type": "User", "Message": "Rate Exceeded.", "Reason": "ConcurrentInvocationLimitExceeded" })
+            json!({ "Type": "User", "message": "Rate Exceeded.", "Reason": "ConcurrentInvocationLimitExceeded" })
         );
+    }
+
+    /// Each error type's body has the members AWS sends for it (botocore's
+    /// model; `ValidationException` comes from AWS's front end).
+    #[test]
+    fn each_error_type_spells_its_message_member_as_aws_does() {
+        let cases = [
+            (AppError::from(Error::NotFound("m".into())), json!({ "Type": "User", "Message": "m" })),
+            (AppError::from(Error::InvalidParameter("m".into())), json!({ "Type": "User", "message": "m" })),
+            (AppError::from(Error::Conflict("m".into())), json!({ "Type": "User", "message": "m" })),
+            (AppError::from(Error::PreconditionFailed("m".into())), json!({ "Type": "User", "message": "m" })),
+            (AppError::from(Error::RequestTooLarge("m".into())), json!({ "Type": "User", "message": "m" })),
+            (AppError::InvalidRequestContent("m".into()), json!({ "Type": "User", "message": "m" })),
+            (AppError::UnsupportedMediaType("m".into()), json!({ "Type": "User", "message": "m" })),
+            (AppError::from(Error::Validation("m".into())), json!({ "message": "m" })),
+            (AppError::UnknownOperation("m".into()), json!({ "message": "m" })),
+            (AppError::Forbidden("m".into()), json!({ "message": "m" })),
+            (AppError::RequestTimeout("m".into()), json!({ "message": "m" })),
+        ];
+        for (error, expected) in cases {
+            let (_, error_type, body, _) = answer(error);
+            assert_eq!(body, expected, "{error_type}");
+        }
     }
 }

@@ -29,6 +29,7 @@ mod body;
 pub mod error;
 mod extensions;
 mod extract;
+mod guard;
 mod health;
 mod instrument;
 mod lambda;
@@ -36,12 +37,14 @@ mod metrics;
 mod serve;
 
 pub use error::AppError;
+pub use guard::AllowedHosts;
 pub use metrics::HttpMetrics;
 pub use serve::serve;
 
 use axum::Router;
 use axum::routing::get;
 use nimbus_scheduler::Scheduler;
+use std::sync::Arc;
 
 /// What every request handler shares: cheap to clone.
 #[derive(Debug, Clone)]
@@ -50,6 +53,8 @@ pub struct AppState {
     pub scheduler: Scheduler,
     /// The gateway's own collectors (registered in the scheduler's registry).
     pub metrics: HttpMetrics,
+    /// The hosts it answers to.
+    pub hosts: Arc<AllowedHosts>,
 }
 
 impl AppState {
@@ -59,7 +64,17 @@ impl AppState {
     /// scheduler).
     pub fn new(scheduler: Scheduler) -> prometheus::Result<Self> {
         let metrics = HttpMetrics::register(scheduler.metrics().registry())?;
-        Ok(Self { scheduler, metrics })
+        let hosts = Arc::new(AllowedHosts::new(&scheduler.scope().region));
+        Ok(Self { scheduler, metrics, hosts })
+    }
+
+    /// Also answers to these host names or addresses (`--allowed-host`).
+    pub fn allow_hosts<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        let hosts = Arc::make_mut(&mut self.hosts);
+        for name in names {
+            hosts.allow_name(name);
+        }
+        self
     }
 
     /// The limits it enforces: the scheduler's, built from its configuration.
@@ -79,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::unknown_operation)
         // Applies to the routes added so far, so it comes after all of them.
         .method_not_allowed_fallback(error::method_not_allowed)
+        // Before any handler reads a body or the scheduler.
+        .layer(guard::GuardLayer::new(Arc::clone(&state.hosts)))
         // Outermost, so it sees every response (errors and 405s included)
         // and the matched route template.
         .layer(instrument::InstrumentLayer::new(state.metrics.clone()))

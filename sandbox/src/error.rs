@@ -18,6 +18,17 @@ pub enum Error {
     /// The engine could not be configured on this host.
     #[error("sandbox engine: {0}")]
     Engine(String),
+    /// The module's memories and tables take more than the function's
+    /// memory size as soon as it starts: no invocation could run.
+    #[error(
+        "module needs {needs_bytes} bytes of memory and tables when it starts, more than the function's memory size of {memory_mb} MB"
+    )]
+    MemoryTooSmall {
+        /// What its memories and tables take at instantiation.
+        needs_bytes: u64,
+        /// The function's memory size.
+        memory_mb: u32,
+    },
     /// A function setting is out of range.
     #[error("invalid function configuration: {0}")]
     InvalidConfig(String),

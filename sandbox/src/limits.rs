@@ -19,6 +19,13 @@ pub struct BundleLimits {
     pub max_compression_ratio: u64,
     /// ... once that entry has decompressed to more than this many bytes.
     pub ratio_applies_above_bytes: u64,
+    /// Longest entry name, in bytes: far more than toolchains write, and
+    /// short enough that the extracted path fits the filesystem's limit
+    /// (4096 bytes on Linux) under any reasonable data directory.
+    pub max_entry_name_bytes: usize,
+    /// Longest part of an entry name between slashes, in bytes (a file
+    /// name on Linux's filesystems: 255).
+    pub max_entry_component_bytes: usize,
 }
 
 impl Default for BundleLimits {
@@ -29,6 +36,8 @@ impl Default for BundleLimits {
             max_entries: 10_000,
             max_compression_ratio: 100,
             ratio_applies_above_bytes: MIB,
+            max_entry_name_bytes: 1024,
+            max_entry_component_bytes: 255,
         }
     }
 }

@@ -4,6 +4,19 @@ use wasmtime::ResourceLimiter;
 
 /// Bytes one table element is charged (a function reference on a 64-bit host).
 const TABLE_ELEMENT_BYTES: usize = 8;
+/// Bytes of one WebAssembly page.
+const WASM_PAGE_BYTES: u64 = 64 * 1024;
+
+/// What `module`'s memories and tables take when it is instantiated, as
+/// [`MemoryLimit`] counts it: a module that needs more than its function's
+/// memory size could never start.
+pub(crate) fn initial_bytes(module: &wasmtime::Module) -> u64 {
+    let needs = module.resources_required();
+    let memory = needs.max_initial_memory_size.unwrap_or(0).saturating_mul(WASM_PAGE_BYTES);
+    let tables = needs.max_initial_table_size.unwrap_or(0).saturating_mul(TABLE_ELEMENT_BYTES as u64);
+    let (memories, tables_count) = (u64::from(needs.num_memories), u64::from(needs.num_tables));
+    memory.saturating_mul(memories).saturating_add(tables.saturating_mul(tables_count))
+}
 
 /// Raised (as a trap) when the guest asks for more memory than its function's
 /// memory size.

@@ -167,6 +167,10 @@ impl SandboxEngine {
         files_dir: PathBuf,
         config: FunctionConfig,
     ) -> Result<PreparedFunction, Error> {
+        let needs_bytes = crate::memory_limit::initial_bytes(&module);
+        if needs_bytes > u64::from(config.memory_mb) * crate::limits::MIB {
+            return Err(Error::MemoryTooSmall { needs_bytes, memory_mb: config.memory_mb });
+        }
         let uses_filesystem = module.imports().any(|import| reaches_directories(import.name()));
         let direct_stdio = crate::wasi::direct_stdio::can_serve(&module, uses_filesystem);
         let linker = if direct_stdio { &self.direct_stdio_linker } else { &self.linker };

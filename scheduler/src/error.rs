@@ -58,9 +58,25 @@ pub enum Error {
     Service(String),
 }
 
+/// Most characters of a client's value that a message repeats: more than
+/// any valid value has, so that AWS's messages come out whole for every
+/// value a client means, while a 10 MB value does not come back in a 10 MB
+/// answer.
+pub(crate) const MAX_ECHOED_CHARS: usize = 1024;
+
+/// `value` as a message repeats it: whole, or its first
+/// [`MAX_ECHOED_CHARS`] characters followed by `...`.
+pub(crate) fn echoed(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(MAX_ECHOED_CHARS) {
+        None => value.into(),
+        Some((cut, _)) => format!("{}...", &value[..cut]).into(),
+    }
+}
+
 impl Error {
     /// A `ValidationException` in AWS's form for a pattern constraint.
     pub fn pattern(value: &str, field: &str, pattern: &str) -> Self {
+        let value = echoed(value);
         Error::Validation(format!(
             "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
         ))
@@ -85,6 +101,7 @@ impl Error {
         } else {
             format!("Member must have length less than or equal to {max}")
         };
+        let value = echoed(value);
         Error::Validation(format!(
             "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {bound}"
         ))
@@ -105,3 +122,19 @@ impl From<rusqlite::Error> for Error {
 
 /// The scheduler's result.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        assert_eq!(echoed("short"), "short");
+        let exact = "é".repeat(MAX_ECHOED_CHARS);
+        assert_eq!(echoed(&exact), exact);
+        let long = "é".repeat(MAX_ECHOED_CHARS + 1);
+        assert_eq!(echoed(&long), format!("{exact}..."));
+        let Error::Validation(message) = Error::length(&"x".repeat(10 << 20), "role", 1, 2048) else { panic!() };
+        assert!(message.len() < 2 * MAX_ECHOED_CHARS, "{} bytes", message.len());
+    }
+}

@@ -3,6 +3,7 @@
 //! command line all read it, so no limit is written down twice.
 
 use nimbus_sandbox::limits::{BundleLimits, InvocationLimits, MAX_SYNC_PAYLOAD_BYTES, MIB};
+use std::time::Duration;
 
 /// The limits, with Lambda's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,41 @@ pub struct Limits {
     pub max_environment_bytes: usize,
     /// Invocation logs one call to the logs extension returns at most.
     pub max_logs_per_request: usize,
+    /// A function's `Role`, in characters (the longest ARN IAM accepts: 2048).
+    pub max_role_chars: usize,
+    /// What the HTTP server allows a client connection.
+    pub connections: ConnectionLimits,
+}
+
+/// What the HTTP server allows one client connection, so that clients
+/// that open connections and send nothing (or a byte now and then) cannot
+/// hold the server's sockets and file descriptors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// How long a request's head (request line and headers) may take to
+    /// arrive, from its first byte to its end.
+    pub header_timeout: Duration,
+    /// How long a connection may sit between the end of one answer (or its
+    /// opening) and the first byte of the next request.
+    pub idle_timeout: Duration,
+    /// The slowest a request body may arrive, in bytes per second, after an
+    /// allowance of `header_timeout`; a slower body is answered 408 and its
+    /// connection closed.
+    pub min_body_bytes_per_second: u64,
+    /// Connections open at once; beyond them a new connection is closed at
+    /// once (`nimbus serve` sizes it from the open-file limit).
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            min_body_bytes_per_second: 1024,
+            max_connections: 4096,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -45,6 +81,8 @@ impl Default for Limits {
             max_description_chars: 256,
             max_environment_bytes: 4 * 1024,
             max_logs_per_request: 1000,
+            max_role_chars: 2048,
+            connections: ConnectionLimits::default(),
         }
     }
 }

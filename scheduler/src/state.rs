@@ -49,12 +49,13 @@ impl State {
         let account = AccountConcurrency::new(config.account_concurrency);
         let reserved = registry.snapshot().reserved_total();
         account.set_reserved_total(reserved);
-        let allowed = u64::from(config.account_concurrency - minimum_unreserved(config.account_concurrency));
+        let minimum = minimum_unreserved(config.account_concurrency);
+        let allowed = u64::from(config.account_concurrency - minimum);
         if reserved > allowed {
+            // Refusing to start would leave the user no API to lower them with.
             tracing::warn!(
-                reserved,
-                account_concurrency = config.account_concurrency,
-                "the stored reservations exceed what the account concurrency allows; unreserved functions are throttled until reservations are lowered"
+                "functions reserve {reserved} concurrent executions, more than the {allowed} that an account concurrency of {} allows (it keeps {minimum} unreserved); functions without a reservation are throttled until reservations are lowered",
+                config.account_concurrency
             );
         }
         let journal = Journal::open(&config.data_dir.join("registry.sqlite3"))?;

@@ -4,7 +4,7 @@ use crate::module_file::read_module;
 use anyhow::Context;
 use clap::Args;
 use nimbus_sandbox::{Bundle, build_bundle, bundle::DEFAULT_HANDLER};
-use nimbus_scheduler::Limits;
+use nimbus_scheduler::{Limits, check_manifest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,7 +34,9 @@ impl BundleCommand {
         };
         let zip = build_bundle(&module, manifest.as_deref(), self.include.as_deref())?;
         // Checked as the server will check it on upload.
-        let bundle = Bundle::parse(&zip, DEFAULT_HANDLER, &Limits::default().bundle)?;
+        let limits = Limits::default();
+        let bundle = Bundle::parse(&zip, DEFAULT_HANDLER, &limits.bundle)?;
+        check_manifest(bundle.manifest(), &limits).map_err(|e| anyhow::anyhow!("nimbus.toml: {e}"))?;
         std::fs::write(&self.output, &zip).with_context(|| format!("writing {}", self.output.display()))?;
         println!(
             "wrote {} ({} bytes, {} files, CodeSha256 {})",

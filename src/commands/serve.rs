@@ -5,11 +5,12 @@
 //! until SIGTERM or SIGINT. Then it stops accepting, lets in-flight requests
 //! finish and flushes the ledger, all within one grace period, and exits 0.
 
+use crate::open_files;
 use anyhow::{Context, bail};
 use clap::Args;
 use nimbus_gateway::AppState;
 use nimbus_scheduler::names::ArnScope;
-use nimbus_scheduler::{Limits, Prices, Scheduler, SchedulerConfig};
+use nimbus_scheduler::{ConnectionLimits, Limits, Prices, Scheduler, SchedulerConfig};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,12 +61,39 @@ pub struct ServeCommand {
     /// The largest event of an asynchronous (Event) invoke, in bytes.
     #[arg(long, env = "NIMBUS_MAX_ASYNC_PAYLOAD_BYTES", default_value_t = Limits::default().max_async_payload_bytes)]
     max_async_payload_bytes: usize,
+    /// Another host name (or address) the API answers to, besides loopback
+    /// names and addresses and the listen address; repeatable.
+    #[arg(long = "allowed-host", value_name = "NAME", env = "NIMBUS_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_hosts: Vec<String>,
+    /// Seconds a request's head may take to arrive, from its first byte.
+    #[arg(long, value_name = "SECONDS", env = "NIMBUS_HEADER_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
+    header_timeout: Duration,
+    /// Seconds a connection may wait for its next request.
+    #[arg(long, value_name = "SECONDS", env = "NIMBUS_IDLE_TIMEOUT", default_value = "120", value_parser = parse_seconds)]
+    idle_timeout: Duration,
+    /// The slowest a request body may arrive, after an allowance of the
+    /// header timeout (slower: 408 and the connection closed).
+    #[arg(long, value_name = "BYTES_PER_SECOND", env = "NIMBUS_MIN_BODY_RATE", default_value_t = ConnectionLimits::default().min_body_bytes_per_second, value_parser = clap::value_parser!(u64).range(1..))]
+    min_body_rate: u64,
+    /// Connections open at once; more are closed as soon as they are
+    /// accepted (default: half the open-file limit, which the server
+    /// raises to its hard limit at start).
+    #[arg(long, env = "NIMBUS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
 }
 
 fn parse_scale(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
         _ => Err(format!("a delay scale is a positive number, not '{text}'")),
+    }
+}
+
+/// A positive number of seconds (fractions allowed), at most a day.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= 86_400.0 => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err(format!("expected a number of seconds above 0 and at most 86400, not '{text}'")),
     }
 }
 
@@ -115,8 +143,16 @@ impl ServeCommand {
             .map_err(|_| anyhow::anyhow!("the HTTP thread panicked"))?
     }
 
-    fn scheduler_config(&self) -> SchedulerConfig {
+    fn scheduler_config(&self, open_file_limit: Option<u64>) -> SchedulerConfig {
         let mut config = SchedulerConfig::new(&self.data_dir);
+        config.limits.connections = ConnectionLimits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            min_body_bytes_per_second: self.min_body_rate,
+            max_connections: self
+                .max_connections
+                .map_or_else(|| open_files::default_max_connections(open_file_limit), |n| n as usize),
+        };
         config.scope = ArnScope { region: self.region.clone(), account_id: self.account_id.clone() };
         config.account_concurrency = self.account_concurrency;
         if let Some(threads) = self.sandbox_threads {
@@ -130,12 +166,15 @@ impl ServeCommand {
     }
 
     async fn serve(self) -> anyhow::Result<ExitCode> {
-        let config = self.scheduler_config();
+        let open_file_limit = open_files::raise_to_hard_limit();
+        let config = self.scheduler_config(open_file_limit);
         let scheduler = tokio::task::spawn_blocking(move || Scheduler::open(config))
             .await
             .context("opening the data directory")?
             .with_context(|| format!("opening the data directory {}", self.data_dir.display()))?;
-        let state = AppState::new(scheduler.clone()).context("registering the HTTP metrics")?;
+        let state = AppState::new(scheduler.clone())
+            .context("registering the HTTP metrics")?
+            .allow_hosts(self.allowed_hosts.iter().map(String::as_str));
         let listener = tokio::net::TcpListener::bind(&self.listen)
             .await
             .with_context(|| format!("listening on {}", self.listen))?;
@@ -146,6 +185,11 @@ impl ServeCommand {
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "nimbus listening on http://{address}")?;
             stdout.flush()?;
+        }
+        if !address.ip().is_loopback() {
+            eprintln!(
+                "nimbus: warning: listening on {address}, beyond this machine: the API has no authentication yet, so anyone who can reach it can deploy, read and invoke functions"
+            );
         }
 
         let (stop_serving, stopped) = tokio::sync::watch::channel(());

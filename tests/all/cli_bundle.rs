@@ -58,6 +58,24 @@ fn a_manifest_with_an_unknown_key_is_refused_by_name() {
     assert!(!zip.exists());
 }
 
+/// What the server would refuse on upload, `nimbus bundle` refuses with
+/// the server's message.
+#[test]
+fn a_manifest_value_the_api_refuses_is_refused_with_its_message() {
+    let data = tempfile::tempdir().unwrap();
+    let manifest = data.path().join("nimbus.toml");
+    std::fs::write(&manifest, "[env]\nAWS_LAMBDA_X = \"1\"\n").unwrap();
+    let zip = data.path().join("out.zip");
+    let ran = nimbus(data.path(), &["bundle", arg(&guest("echo")), "--manifest", arg(&manifest), "-o", arg(&zip)], b"");
+    assert_one_line_error(&ran);
+    assert!(
+        ran.stderr.contains("nimbus.toml: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_LAMBDA_X"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!zip.exists());
+}
+
 #[test]
 fn cached_artifacts_are_reused_between_runs() {
     let data = tempfile::tempdir().unwrap();

@@ -13,17 +13,17 @@ async fn create_get_update_and_delete_a_function() {
     assert_eq!(created["FunctionArn"], "arn:aws:lambda:us-east-1:000000000000:function:hello");
     assert_eq!(created["Version"], "$LATEST");
 
-    let got = app.call("GET", "/2015-03-31/functions/hello", &[("host", "nimbus.test:7700")], Body::empty()).await;
+    let got = app.call("GET", "/2015-03-31/functions/hello", &[("host", "api.localhost:7700")], Body::empty()).await;
     assert_eq!(got.status, 200, "{}", got.text());
     let got = got.json();
     assert_eq!(got["Configuration"], created);
     assert_eq!(got["Code"]["RepositoryType"], "S3");
     let location = got["Code"]["Location"].as_str().unwrap();
-    let prefix = "http://nimbus.test:7700/nimbus/v1/code/";
+    let prefix = "http://api.localhost:7700/nimbus/v1/code/";
     assert!(location.starts_with(prefix), "{location}");
     assert!(got.get("Concurrency").is_none(), "no concurrency reserved: {got}");
 
-    let code = app.get(&location["http://nimbus.test:7700".len()..]).await;
+    let code = app.get(&location["http://api.localhost:7700".len()..]).await;
     assert_eq!(code.status, 200);
     assert_eq!(code.header("content-type"), Some("application/zip"));
     assert_eq!(code.body, zip(ECHO));

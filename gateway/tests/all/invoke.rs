@@ -58,14 +58,53 @@ async fn dry_run_is_204_and_runs_nothing() {
 }
 
 #[tokio::test]
-async fn event_and_unknown_invocation_types_are_refused() {
+async fn an_event_invoke_is_queued_with_202_and_runs_once() {
+    let app = App::new().await;
+    app.create("queued", ECHO).await;
+    let reply = app.invoke("queued", &[("x-amz-invocation-type", "Event")], "{}").await;
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    assert!(reply.body.is_empty(), "{}", reply.text());
+    for header in ["x-amz-executed-version", "x-amz-function-error", "x-amz-log-result"] {
+        assert_eq!(reply.header(header), None, "{header} on a 202");
+    }
+    let request_id = reply.header("x-amzn-requestid").expect("x-amzn-RequestId").to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let usage = app.get("/nimbus/v1/usage?function=queued").await.json();
+        if usage["invocations"] == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the event never ran: {usage}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let logs = app.get("/nimbus/v1/functions/queued/logs").await.text();
+    assert!(logs.contains(&format!("REPORT RequestId: {request_id}")), "{logs}");
+}
+
+#[tokio::test]
+async fn an_event_invoke_refuses_what_a_sync_invoke_refuses() {
+    let app = App::with(|config| config.limits.max_async_payload_bytes = 1024).await;
+    app.create("strict", ECHO).await;
+    let event = [("x-amz-invocation-type", "Event")];
+    app.invoke("strict", &event, "not json").await.assert_error(
+        400,
+        "InvalidRequestContentException",
+        "Could not parse request body into json: Could not parse payload into json: expected ident at line 1 column 2",
+    );
+    let reply = app.invoke("strict", &event, format!("\"{}\"", "x".repeat(2000))).await;
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert_eq!(reply.header("x-amzn-errortype"), Some("RequestTooLargeException"), "{}", reply.text());
+    app.invoke("nobody", &event, "{}").await.assert_error(
+        404,
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nobody:$LATEST",
+    );
+}
+
+#[tokio::test]
+async fn unknown_invocation_and_log_types_are_refused() {
     let app = App::new().await;
     app.create("async", ECHO).await;
-    app.invoke("async", &[("x-amz-invocation-type", "Event")], "{}").await.assert_error(
-        400,
-        "InvalidParameterValueException",
-        "Asynchronous invocation (InvocationType Event) is not supported yet.",
-    );
     app.invoke("async", &[("x-amz-invocation-type", "Sometimes")], "{}").await.assert_error(
         400,
         "InvalidParameterValueException",
@@ -138,8 +177,11 @@ async fn no_concurrency_left_is_429_with_a_reason_and_retry_after() {
         .await;
     assert_eq!(put.status, 200, "{}", put.text());
     let reply = app.invoke("throttled", &[], "{}").await;
-    reply.assert_error(429, "TooManyRequestsException", "Rate Exceeded.");
-    assert_eq!(reply.json()["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded", "{}", reply.text());
+    assert_eq!((reply.status.as_u16(), reply.header("x-amzn-errortype")), (429, Some("TooManyRequestsException")));
+    assert_eq!(
+        reply.json(),
+        json!({ "Type": "User", "message": "Rate Exceeded.", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded" })
+    );
     assert!(reply.header("retry-after").is_some_and(|s| s.parse::<u32>().is_ok()), "{:?}", reply.headers);
 }
 

@@ -2,7 +2,11 @@
 //! over a real scheduler on a temporary directory.
 
 mod account;
+mod aws_answers;
+mod bad_input;
+mod browsers;
 mod concurrency;
+mod connection_limits;
 mod connections;
 mod errors;
 mod extensions;

@@ -2,7 +2,7 @@
 //! that keeps its connection, to see what an answer does to the connection
 //! itself (which `oneshot` on the router cannot show).
 
-use crate::support::{ECHO, ROLE, state, zip_base64};
+use crate::support::{ECHO, ROLE, error_body, state, zip_base64};
 use nimbus_scheduler::SchedulerConfig;
 use std::io;
 use std::net::SocketAddr;
@@ -73,13 +73,13 @@ impl Answer {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// Asserts Lambda's error: status, `x-amzn-ErrorType` and `Message`.
+    /// Asserts Lambda's error: status, `x-amzn-ErrorType` and the body.
     #[track_caller]
     pub fn assert_error(&self, status: u16, error_type: &str, message: &str) {
         assert_eq!(self.status, status, "{}", self.text());
         assert_eq!(self.header("x-amzn-errortype"), Some(error_type), "{:?}", self.headers);
         let body: serde_json::Value = serde_json::from_slice(&self.body).expect("a JSON error body");
-        assert_eq!(body["Message"], message, "{body}");
+        assert_eq!(body, error_body(status, error_type, message));
     }
 
     /// Asserts the answer leaves the connection open: no `Connection:
@@ -135,6 +135,62 @@ impl Connection {
         let answer =
             self.send("POST", &format!("/2015-03-31/functions/{name}/invocations"), &[], payload.as_bytes()).await;
         assert_eq!((answer.status, answer.text().as_str()), (200, payload), "{:?}", answer.headers);
+    }
+
+    /// Writes raw bytes (part of a request, as a slow client does).
+    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.writer.write_all(bytes).await?;
+        self.writer.flush().await
+    }
+
+    /// Sends `head`, then `chunk` every `every` (at most `chunks` times,
+    /// and until writing fails), while reading the answer; returns it and
+    /// how long after the head it came.
+    pub async fn send_slowly(
+        &mut self,
+        head: &[u8],
+        chunk: &[u8],
+        every: Duration,
+        chunks: usize,
+    ) -> (Answer, Duration) {
+        let started = tokio::time::Instant::now();
+        let writer = &mut self.writer;
+        let write = async move {
+            writer.write_all(head).await?;
+            for _ in 0..chunks {
+                tokio::time::sleep(every).await;
+                writer.write_all(chunk).await?;
+            }
+            Ok::<(), io::Error>(())
+        };
+        let read = async {
+            let answer = read_answer(&mut self.reader).await;
+            (answer, started.elapsed())
+        };
+        let (_, (answer, took)) = tokio::time::timeout(EXCHANGE_TIMEOUT, async { tokio::join!(write, read) })
+            .await
+            .expect("an answer in time");
+        (answer.expect("an answer"), took)
+    }
+
+    /// Reads one answer.
+    pub async fn answer(&mut self) -> Answer {
+        tokio::time::timeout(EXCHANGE_TIMEOUT, read_answer(&mut self.reader))
+            .await
+            .expect("an answer in time")
+            .expect("an answer")
+    }
+
+    /// How long until the server closes the connection (an end of stream
+    /// or a reset), if it does within `limit`; panics on any byte.
+    pub async fn time_until_closed(&mut self, limit: Duration) -> Option<Duration> {
+        let started = tokio::time::Instant::now();
+        let mut byte = [0u8; 1];
+        match tokio::time::timeout(limit, self.reader.read(&mut byte)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => Some(started.elapsed()),
+            Ok(Ok(_)) => panic!("the server sent a byte nobody asked for: {byte:?}"),
+            Err(_) => None,
+        }
     }
 
     /// Whether the server closed the connection (an end of stream or a

@@ -83,7 +83,7 @@ async fn alias_lifecycle() {
     app.get("/2015-03-31/functions/al/aliases/live").await.assert_error(
         404,
         "ResourceNotFoundException",
-        "Cannot find alias arn: arn:aws:lambda:us-east-1:000000000000:function:al:live",
+        "Alias not found: arn:aws:lambda:us-east-1:000000000000:function:al:live",
     );
 }
 

@@ -52,6 +52,35 @@ pub enum BundleError {
         /// The limit.
         limit: u64,
     },
+    /// An entry name (or the handler) longer than `BundleLimits::max_entry_name_bytes`.
+    #[error("entry '{}' is {bytes} bytes long, over the limit of {limit}", shown(.entry))]
+    NameTooLong {
+        /// The name as written (lossily decoded).
+        entry: String,
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An entry name with a part between slashes longer than
+    /// `BundleLimits::max_entry_component_bytes`.
+    #[error("entry '{}' has a name part of {bytes} bytes, over the limit of {limit}", shown(.entry))]
+    NameComponentTooLong {
+        /// The name as written (lossily decoded).
+        entry: String,
+        /// The longest part's length.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Writing an entry's file or directory to disk failed.
+    #[error("entry '{}' cannot be extracted: {source}", .entry.escape_debug())]
+    Extract {
+        /// The entry's normalised path.
+        entry: String,
+        /// What the filesystem said.
+        source: std::io::Error,
+    },
     /// An entry name (or the handler) that is not UTF-8.
     #[error("entry name '{escaped}' is not UTF-8")]
     NonUtf8Name {
@@ -220,4 +249,16 @@ pub enum BundleError {
     /// Reading, writing or storing files failed.
     #[error("bundle I/O: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Most characters of an over-long name that a message repeats.
+const MAX_SHOWN_NAME_CHARS: usize = 256;
+
+/// A name as a message shows it: escaped, and cut after
+/// [`MAX_SHOWN_NAME_CHARS`] characters.
+fn shown(name: &str) -> String {
+    match name.char_indices().nth(MAX_SHOWN_NAME_CHARS) {
+        None => name.escape_debug().to_string(),
+        Some((cut, _)) => format!("{}...", name[..cut].escape_debug()),
+    }
 }

@@ -5,6 +5,26 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use super::BundleError;
+use crate::limits::BundleLimits;
+
+/// Refuses a name (raw bytes, before any other check, so that no message
+/// repeats a huge name) longer than the limits allow, as a whole or in one
+/// part between slashes: the extracted path must fit the filesystem.
+pub(super) fn check_length(raw: &[u8], limits: &BundleLimits) -> Result<(), BundleError> {
+    let entry = || String::from_utf8_lossy(raw).into_owned();
+    if raw.len() > limits.max_entry_name_bytes {
+        return Err(BundleError::NameTooLong { entry: entry(), bytes: raw.len(), limit: limits.max_entry_name_bytes });
+    }
+    let longest = raw.split(|b| *b == b'/').map(<[u8]>::len).max().unwrap_or(0);
+    if longest > limits.max_entry_component_bytes {
+        return Err(BundleError::NameComponentTooLong {
+            entry: entry(),
+            bytes: longest,
+            limit: limits.max_entry_component_bytes,
+        });
+    }
+    Ok(())
+}
 
 /// A name that passed the rules, in normal form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +76,8 @@ fn has_drive_prefix(name: &str) -> bool {
 }
 
 /// Normalises the handler with the rules for entry names; it must name a file.
-pub(super) fn normalise_handler(handler: &str) -> Result<String, BundleError> {
+pub(super) fn normalise_handler(handler: &str, limits: &BundleLimits) -> Result<String, BundleError> {
+    check_length(handler.as_bytes(), limits)?;
     match normalise(handler)? {
         EntryName::File(path) => Ok(path),
         EntryName::Directory(path) => Err(BundleError::MissingModule { handler: path }),
@@ -156,6 +177,22 @@ mod tests {
         assert!(matches!(normalise("a\\b"), Err(BundleError::Backslash { .. })));
         assert!(matches!(normalise("a\0b"), Err(BundleError::NulInName { .. })));
         assert!(normalise("a..b/..c").is_ok());
+    }
+
+    #[test]
+    fn lengths() {
+        let limits = BundleLimits { max_entry_name_bytes: 8, max_entry_component_bytes: 3, ..BundleLimits::default() };
+        assert!(check_length(b"abc/def/", &limits).is_ok());
+        assert!(matches!(
+            check_length(b"abcdefghi", &limits),
+            Err(BundleError::NameTooLong { bytes: 9, limit: 8, .. })
+        ));
+        assert!(matches!(
+            check_length(b"ab/cdef", &limits),
+            Err(BundleError::NameComponentTooLong { bytes: 4, limit: 3, .. })
+        ));
+        let long = BundleError::NameTooLong { entry: "x".repeat(10_000), bytes: 10_000, limit: 8 };
+        assert!(long.to_string().len() < 400, "{long}");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub(super) fn parse(zip: &[u8], handler: &str, limits: &BundleLimits) -> Result<
     if zip_size > limits.max_zip_bytes {
         return Err(BundleError::ZipTooLarge { size: zip_size, limit: limits.max_zip_bytes });
     }
-    let handler = names::normalise_handler(handler)?;
+    let handler = names::normalise_handler(handler, limits)?;
     let too_many = |count: u64| BundleError::TooManyEntries { count, limit: limits.max_entries };
     if let Some(count) = directory::declared_entry_count(zip)
         && count > limits.max_entries as u64
@@ -52,7 +52,7 @@ pub(super) fn parse(zip: &[u8], handler: &str, limits: &BundleLimits) -> Result<
         return Err(exact_duplicate(zip, &archive));
     }
 
-    let (planned, tree) = plan(zip, &archive)?;
+    let (planned, tree) = plan(zip, &archive, limits)?;
     let missing_module = || BundleError::MissingModule { handler: handler.clone() };
     // Known before decompressing anything, so checked before.
     if !planned.iter().any(|entry| entry.path.as_ref() == Some(&handler)) {
@@ -100,7 +100,7 @@ fn exact_duplicate(zip: &[u8], archive: &Archive<'_>) -> BundleError {
 }
 
 /// Every check that needs no decompression, on every entry.
-fn plan(zip: &[u8], archive: &Archive<'_>) -> Result<(Vec<Planned>, EntryTree), BundleError> {
+fn plan(zip: &[u8], archive: &Archive<'_>, limits: &BundleLimits) -> Result<(Vec<Planned>, EntryTree), BundleError> {
     let located = locate_entries(zip, archive)?;
     if let Some((entry, other)) = first_overlap(&located) {
         let name = |index| {
@@ -115,6 +115,7 @@ fn plan(zip: &[u8], archive: &Archive<'_>) -> Result<(Vec<Planned>, EntryTree), 
     let mut planned = Vec::with_capacity(located.len());
     for (index, (local, _)) in located.into_iter().enumerate() {
         let entry = archive.by_index_data(index).map_err(not_a_zip)?;
+        names::check_length(entry.name_raw(), limits)?;
         let raw_name = std::str::from_utf8(entry.name_raw())
             .map_err(|_| BundleError::NonUtf8Name { escaped: entry.name_raw().escape_ascii().to_string() })?
             .to_owned();

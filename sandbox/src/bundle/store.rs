@@ -55,7 +55,7 @@ impl BundleStore {
         ));
         if let Err(err) = write_tree(&temp, bundle) {
             discard(&temp, bundle);
-            return Err(err.into());
+            return Err(err);
         }
         match fs::rename(&temp, &target) {
             Ok(()) => Ok(target),
@@ -73,25 +73,33 @@ impl BundleStore {
     }
 }
 
-fn write_tree(temp: &Path, bundle: &Bundle) -> std::io::Result<()> {
+/// Writes the bundle's tree; a failure on one entry names it (a path too
+/// long for this filesystem is the bundle's, not the server's, problem).
+fn write_tree(temp: &Path, bundle: &Bundle) -> Result<(), BundleError> {
     fs::create_dir(temp)?;
+    fn entry_error(entry: &str) -> impl FnOnce(std::io::Error) -> BundleError + '_ {
+        move |source| BundleError::Extract { entry: entry.to_owned(), source }
+    }
     // `directories()` lists parents first.
     for dir in bundle.directories() {
-        fs::create_dir(temp.join(dir))?;
+        fs::create_dir(temp.join(dir)).map_err(entry_error(dir))?;
     }
     for file in bundle.files() {
         let path = temp.join(&file.path);
-        let mut out = create_read_only(&path)?;
-        out.write_all(&file.contents)?;
-        // The rename below publishes the directory for good; its files
-        // must be on disk before that, not after.
-        out.sync_all()?;
-        set_mode(&path, FILE_MODE)?;
+        let write = || -> std::io::Result<()> {
+            let mut out = create_read_only(&path)?;
+            out.write_all(&file.contents)?;
+            // The rename below publishes the directory for good; its files
+            // must be on disk before that, not after.
+            out.sync_all()?;
+            set_mode(&path, FILE_MODE)
+        };
+        write().map_err(entry_error(&file.path))?;
     }
     for dir in bundle.directories().iter().rev() {
         set_mode(&temp.join(dir), DIR_MODE)?;
     }
-    set_mode(temp, DIR_MODE)
+    Ok(set_mode(temp, DIR_MODE)?)
 }
 
 /// Removes a temp directory; its directories are read-only, so they are

@@ -20,10 +20,17 @@ pub(crate) fn function_config(name: &str, version: &str, record: &VersionRecord)
     config
 }
 
+/// The function's own faults are the caller's to fix (400); the rest are ours (500).
 fn sandbox_error(error: nimbus_sandbox::Error) -> Error {
+    use nimbus_sandbox::{BundleError, Error as Sandbox};
     match error {
-        nimbus_sandbox::Error::Compile(_) | nimbus_sandbox::Error::Link(_) => {
+        Sandbox::Compile(_) | Sandbox::Link(_) | Sandbox::MemoryTooSmall { .. } => {
             Error::InvalidParameter(error.to_string())
+        }
+        Sandbox::Bundle(BundleError::Extract { ref source, .. })
+            if source.kind() == std::io::ErrorKind::InvalidFilename =>
+        {
+            Error::InvalidParameter(format!("{} {error}", crate::registry::validate::UNZIP_PREFIX))
         }
         other => Error::service("preparing the function", other),
     }

@@ -51,8 +51,9 @@ fn check_routing(
     Ok(())
 }
 
+/// Lambda's answer for an alias the function does not have.
 fn alias_not_found(scope: &ArnScope, name: &str, alias: &str) -> Error {
-    Error::NotFound(format!("Cannot find alias arn: {}", scope.qualified_arn(name, alias)))
+    Error::NotFound(format!("Alias not found: {}", scope.qualified_arn(name, alias)))
 }
 
 impl State {
@@ -63,7 +64,9 @@ impl State {
         let description = validate::description(request.description.as_deref().unwrap_or(""), &self.config.limits)?;
         let weights = request.routing_config.map(|r| r.additional_version_weights).unwrap_or_default();
         self.change(|draft| {
-            let entry = draft.function_mut(&name).ok_or_else(|| resolve::function_not_found(scope, &name, None))?;
+            // Lambda names the version the alias was to point to.
+            let missing = || resolve::function_not_found(scope, &name, Some(&request.function_version));
+            let entry = draft.function_mut(&name).ok_or_else(missing)?;
             if entry.aliases.contains_key(&alias) {
                 return Err(Error::Conflict(format!("Alias already exists: {}", scope.qualified_arn(&name, &alias))));
             }

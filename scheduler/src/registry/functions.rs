@@ -36,7 +36,7 @@ impl State {
             return Err(Error::InvalidParameter("Nimbus supports only PackageType Zip.".into()));
         }
         let runtime = validate::runtime(request.runtime.as_deref().unwrap_or(validate::DEFAULT_RUNTIME))?;
-        let role = validate::role(request.role.as_deref())?;
+        let role = validate::role(request.role.as_deref(), limits)?;
         let handler = request.handler.clone().unwrap_or_else(|| DEFAULT_HANDLER.to_string());
         let architectures = validate::architectures(request.architectures.as_deref())?;
         let memory = request.memory_size.map(validate::memory_size).transpose()?;
@@ -56,6 +56,7 @@ impl State {
         )?;
         let bundle = validate::bundle(&zip, &handler, limits)?;
         let manifest = bundle.manifest();
+        validate::check_manifest(manifest, limits)?;
         let record = VersionRecord {
             runtime,
             role,
@@ -194,7 +195,7 @@ impl State {
             record.runtime = validate::runtime(runtime)?;
         }
         if let Some(role) = &request.role {
-            record.role = validate::role(Some(role))?;
+            record.role = validate::role(Some(role), limits)?;
         }
         if let Some(description) = &request.description {
             record.description = validate::description(description, limits)?;

@@ -1,10 +1,10 @@
 //! Checks on control-plane fields, with Lambda's error types and messages.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, echoed};
 use crate::limits::Limits;
 use base64::Engine as _;
 use nimbus_sandbox::limits::{MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S};
-use nimbus_sandbox::{Bundle, BundleError};
+use nimbus_sandbox::{Bundle, BundleError, Manifest};
 use std::collections::BTreeMap;
 
 /// The runtimes Nimbus accepts; all mean a WASI preview-1 command.
@@ -33,7 +33,8 @@ pub(crate) fn runtime(runtime: &str) -> Result<String> {
         return Ok(runtime.to_string());
     }
     Err(Error::InvalidParameter(format!(
-        "The runtime parameter of {runtime} is not supported by Nimbus. Supported runtimes: {}.",
+        "The runtime parameter of {} is not supported by Nimbus. Supported runtimes: {}.",
+        echoed(runtime),
         RUNTIMES.join(", ")
     )))
 }
@@ -96,15 +97,29 @@ pub(crate) fn environment(variables: &BTreeMap<String, String>, limits: &Limits)
     Ok(variables.clone())
 }
 
-pub(crate) fn role(role: Option<&str>) -> Result<String> {
+pub(crate) fn role(role: Option<&str>, limits: &Limits) -> Result<String> {
     let role = role.ok_or_else(|| {
         Error::Validation(
             "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null"
                 .into(),
         )
     })?;
+    if role.chars().count() > limits.max_role_chars {
+        return Err(Error::length(role, "role", 1, limits.max_role_chars));
+    }
     crate::names::validate_role(role)?;
     Ok(role.to_string())
+}
+
+/// Checks what a bundle's `nimbus.toml` sets that the API also sets (the
+/// description and the environment) exactly as the API's values, with the
+/// same messages: the manifest is another way in, not a way around them.
+pub fn check_manifest(manifest: &Manifest, limits: &Limits) -> Result<()> {
+    if let Some(description) = &manifest.description {
+        self::description(description, limits)?;
+    }
+    environment(&manifest.env, limits)?;
+    Ok(())
 }
 
 /// The zip from `ZipFile` (base64), refusing the code sources Nimbus lacks.
@@ -122,7 +137,8 @@ pub(crate) fn zip_file(zip_file: Option<&str>, s3_bucket: Option<&str>, image_ur
 }
 
 /// Lambda's message for an unreadable zip.
-const UNZIP_PREFIX: &str = "Could not unzip uploaded file. Please check your file, then try to upload again.";
+pub(crate) const UNZIP_PREFIX: &str =
+    "Could not unzip uploaded file. Please check your file, then try to upload again.";
 
 /// Parses a zip as a bundle, mapping the sandbox's reasons to Lambda's errors.
 pub(crate) fn bundle(zip: &[u8], handler: &str, limits: &Limits) -> Result<Bundle> {
@@ -133,6 +149,11 @@ pub(crate) fn bundle(zip: &[u8], handler: &str, limits: &Limits) -> Result<Bundl
         | BundleError::MissingStart { .. }
         | BundleError::BadStartSignature { .. }
         | BundleError::ForbiddenImport { .. } => Error::InvalidParameter(error.to_string()),
+        // Lambda's message alone; what the zip reader said is for the log.
+        BundleError::NotAZip { .. } => {
+            tracing::warn!(%error, "refused an upload that is not a zip");
+            Error::InvalidParameter(UNZIP_PREFIX.into())
+        }
         _ => Error::InvalidParameter(format!("{UNZIP_PREFIX} {error}")),
     })
 }
@@ -142,7 +163,8 @@ pub(crate) fn architectures(architectures: Option<&[String]>) -> Result<Vec<Stri
         None => Ok(vec!["x86_64".into()]),
         Some([one]) if one == "x86_64" || one == "arm64" => Ok(vec![one.clone()]),
         Some(other) => Err(Error::Validation(format!(
-            "1 validation error detected: Value '{other:?}' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1, and each member must be x86_64 or arm64"
+            "1 validation error detected: Value '{}' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1, and each member must be x86_64 or arm64",
+            echoed(&format!("{other:?}"))
         ))),
     }
 }

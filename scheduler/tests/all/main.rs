@@ -3,4 +3,5 @@
 mod control;
 mod fairness;
 mod invoke;
+mod storage_failures;
 mod support;

@@ -21,6 +21,12 @@ pub fn scheduler_with(tweak: impl FnOnce(&mut SchedulerConfig)) -> (Scheduler, t
     (Scheduler::open(config).unwrap(), dir)
 }
 
+/// A bundle zip of `sandbox/tests/guests/{name}.wat`.
+pub fn zip(name: &str) -> Vec<u8> {
+    let path = format!("{}/../sandbox/tests/guests/{name}.wat", env!("CARGO_MANIFEST_DIR"));
+    nimbus_sandbox::build_bundle(&wat::parse_file(path).unwrap(), None, None).unwrap()
+}
+
 /// A CreateFunction request for a guest.
 pub fn create(name: &str, guest: &str) -> CreateFunctionRequest {
     let path = format!("{}/../sandbox/tests/guests/{guest}.wat", env!("CARGO_MANIFEST_DIR"));

@@ -42,7 +42,7 @@ fn assert_throttled(response: &Response, reason: &str) {
     assert_eq!(response.status, 429, "{}", response.text());
     assert_eq!(response.header("x-amzn-errortype"), Some("TooManyRequestsException"), "{:?}", response.headers);
     assert_eq!(response.header("retry-after"), Some("1"), "{:?}", response.headers);
-    assert_eq!(response.json(), json!({ "Type": "User", "Message": "Rate Exceeded.", "Reason": reason }));
+    assert_eq!(response.json(), json!({ "Type": "User", "message": "Rate Exceeded.", "Reason": reason }));
 }
 
 #[test]

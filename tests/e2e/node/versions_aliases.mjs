@@ -131,7 +131,7 @@ async function aliasNames(ctx) {
 }
 
 async function aliasMissing(ctx) {
-  const message = (name) => `Cannot find alias arn: ${arn(ctx.name, name)}`;
+  const message = (name) => `Alias not found: ${arn(ctx.name, name)}`;
   await expectError("ResourceNotFoundException", 404, message("beta"), () =>
     ctx.send(new GetAliasCommand({ FunctionName: ctx.name, Name: "beta" })),
   );
