@@ -120,11 +120,12 @@ done = function(summary, latency, requests)
 end
 LUA
 
-# bench NAME URL: one wrk run; prints wrk's report and sets RESULT_NAME.
+# bench NAME URL [SCRIPT]: one wrk run (with SCRIPT, default post.lua in
+# the work directory); prints wrk's report and sets RESULT_NAME.
 bench() {
-    local name=$1 url=$2 out
+    local name=$1 url=$2 script=${3:-$WORK/post.lua} out
     step "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $url"
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -s "$WORK/post.lua" "$url")
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -s "$script" "$url")
     echo "$out" | sed "s/^/  [$name] /" >&2
     local line
     line=$(echo "$out" | grep '^BENCH ' | tail -1)

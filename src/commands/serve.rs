@@ -89,6 +89,26 @@ fn parse_scale(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Connections the kernel may hold before the server accepts them (it
+/// caps this at `net.core.somaxconn`). A burst of connections beyond the
+/// queue has its handshakes dropped and retried a second later; tokio's
+/// default of 1,024 is soon reached by a crowd of slow clients.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on the first address `address` resolves to that binds.
+async fn listen(address: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host(address).await? {
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(LISTEN_BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("the address resolves to nothing")))
+}
+
 /// A positive number of seconds (fractions allowed), at most a day.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.trim().parse::<f64>() {
@@ -175,9 +195,7 @@ impl ServeCommand {
         let state = AppState::new(scheduler.clone())
             .context("registering the HTTP metrics")?
             .allow_hosts(self.allowed_hosts.iter().map(String::as_str));
-        let listener = tokio::net::TcpListener::bind(&self.listen)
-            .await
-            .with_context(|| format!("listening on {}", self.listen))?;
+        let listener = listen(&self.listen).await.with_context(|| format!("listening on {}", self.listen))?;
         // Installed before the line is printed, so a signal right after it is a clean stop.
         let mut stop = StopSignals::install()?;
         let address = listener.local_addr().context("reading the bound address")?;

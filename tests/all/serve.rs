@@ -3,6 +3,7 @@
 //! a small HTTP client here for restarts, `kill -9`, SIGTERM, limits, flags,
 //! usage arithmetic and metrics.
 
+mod async_events;
 mod clients;
 mod code_updates;
 mod concurrency;

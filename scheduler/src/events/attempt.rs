@@ -88,6 +88,12 @@ impl Completion for Attempt {
                 (None, after_failure(&state, &event, policy, failure, now))
             }
         };
+        // An attempt that ran gave its function's concurrency back.
+        let ran = usage.is_some();
+        let mut writes = writes;
+        if ran {
+            writes.push(EventWrite::WakeThrottled { function: function.clone(), at_ms: now });
+        }
         let tagged = writes
             .into_iter()
             .map(|write| {

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS events (
     last_response BLOB
 );
 CREATE INDEX IF NOT EXISTS events_due ON events (running, due_at_ms);
+CREATE INDEX IF NOT EXISTS events_throttled ON events (function, due_at_ms, id) WHERE throttles > 0 AND running = 0;
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     function TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -114,6 +115,11 @@ pub(crate) enum EventWrite {
     Reschedule { id: i64, due_at_ms: i64, throttles: u32, failure: Option<Failure> },
     /// The event is done with (it succeeded, or its failure was handled).
     Remove { id: i64 },
+    /// An attempt of `function` ended and gave its concurrency back: its
+    /// throttled event due soonest is due at `at_ms` instead of after its
+    /// backoff, so that a deep queue drains at the function's concurrency
+    /// rather than at the pace of its backoffs.
+    WakeThrottled { function: String, at_ms: i64 },
     /// A failed event goes to the dead-letter store.
     KeepDeadLetter(DeadLetter),
     /// A dead letter is dropped (deleted, or queued again).
@@ -152,6 +158,14 @@ pub(crate) fn apply(tx: &Transaction<'_>, write: &EventWrite) -> Result<Option<S
         }
         EventWrite::Remove { id } => {
             tx.prepare_cached("DELETE FROM events WHERE id = ?1")?.execute([id])?;
+        }
+        EventWrite::WakeThrottled { function, at_ms } => {
+            tx.prepare_cached(
+                "UPDATE events SET due_at_ms = ?2 WHERE id = (SELECT id FROM events
+                 WHERE function = ?1 AND throttles > 0 AND running = 0 ORDER BY due_at_ms, id LIMIT 1)
+                 AND due_at_ms > ?2",
+            )?
+            .execute(params![function, at_ms])?;
         }
         EventWrite::KeepDeadLetter(letter) => {
             tx.prepare_cached(

@@ -1,5 +1,5 @@
 //! The real AWS clients against `nimbus serve`: `tests/e2e/lambda_boto3.py`
-//! (boto3), `tests/e2e/lambda_cli.py` (the `aws` CLI) and
+//! and `tests/e2e/async_boto3.py` (boto3), `tests/e2e/lambda_cli.py` (the `aws` CLI) and
 //! `tests/e2e/node/main.mjs` (the AWS SDK for JavaScript v3). They are
 //! required, not optional: a machine without them fails these tests with
 //! how to install. `python3` and `aws` are whichever come first on `PATH`
@@ -32,20 +32,32 @@ fn e2e(path: &str) -> PathBuf {
 /// fresh server and asserts it passed, printing its output (and the
 /// server's stderr) when it did not.
 fn run_suite(program: &str, script: &str) {
+    run_suite_with(program, script, &[], &[]);
+}
+
+/// As [`run_suite`], the server started with `flags`, and `more` servers
+/// (each `(option, flags)`) started beside it, their URLs given to the
+/// script as `option URL`.
+fn run_suite_with(program: &str, script: &str, flags: &[&str], more: &[(&str, &[&str])]) {
     let bundles = bundles();
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path());
+    let server = Server::start_with_flags(data.path(), flags);
+    let others: Vec<_> = more
+        .iter()
+        .map(|(option, flags)| {
+            let data = tempfile::tempdir().unwrap();
+            let server = Server::start_with_flags(data.path(), flags);
+            (*option, server, data)
+        })
+        .collect();
     let script = e2e(script);
     let started = std::time::Instant::now();
-    let out = Command::new(program)
-        .arg(&script)
-        .arg("--endpoint")
-        .arg(&server.url)
-        .arg("--bundles")
-        .arg(bundles.path())
-        .env("PYTHONUNBUFFERED", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    let mut command = Command::new(program);
+    command.arg(&script).arg("--endpoint").arg(&server.url).arg("--bundles").arg(bundles.path());
+    for (option, other, _) in &others {
+        command.arg(option).arg(&other.url);
+    }
+    let out = command.env("PYTHONUNBUFFERED", "1").output().unwrap_or_else(|e| panic!("run {program}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let summary = stdout.lines().last().unwrap_or_default().to_string();
@@ -59,12 +71,29 @@ fn run_suite(program: &str, script: &str) {
     assert!(summary.ends_with(" 0 failed"), "no summary line: {stdout}");
     println!("{stdout}({} in {:.1} s)", script.display(), started.elapsed().as_secs_f64());
     server.stop();
+    for (_, other, _) in others {
+        other.stop();
+    }
 }
 
 #[test]
 fn boto3_suite() {
     require_python("import boto3, botocore");
     run_suite("python3", "lambda_boto3.py");
+}
+
+/// Asynchronous invocation through boto3: one server whose retries take
+/// milliseconds, and one whose first retry would come after a 60 s
+/// maximum event age.
+#[test]
+fn async_boto3_suite() {
+    require_python("import boto3, botocore");
+    run_suite_with(
+        "python3",
+        "async_boto3.py",
+        &["--retry-delay-scale", "0.001"],
+        &[("--aged-endpoint", &["--retry-delay-scale", "2"])],
+    );
 }
 
 #[test]

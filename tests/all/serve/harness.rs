@@ -194,7 +194,7 @@ pub fn tail(text: &str, max: usize) -> String {
 /// (and `stderr_flood.zip`), made by `nimbus bundle`.
 pub fn bundles() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir for bundles");
-    for name in ["echo", "loop", "exit_error", "print_env", "stderr_flood"] {
+    for name in ["echo", "loop", "exit_error", "print_env", "stderr_flood", "log_event", "sleep_two_seconds"] {
         bundle_file(dir.path(), &guest(name), name);
     }
     dir
