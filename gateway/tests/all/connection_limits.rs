@@ -90,8 +90,9 @@ async fn a_request_longer_than_the_idle_timeout_is_answered() {
     served.stop().await;
 }
 
-#[tokio::test]
-async fn a_body_slower_than_the_minimum_rate_is_408_and_closed() {
+/// A server with short timeouts and a minimum body rate of 1000 bytes a
+/// second, a connection to it, and the function `echo`.
+async fn echo_with_a_minimum_body_rate() -> (Served, crate::raw_http::Connection) {
     let served = Served::start(|config| {
         short_timeouts(config);
         config.limits.connections.min_body_bytes_per_second = 1000;
@@ -99,6 +100,12 @@ async fn a_body_slower_than_the_minimum_rate_is_408_and_closed() {
     .await;
     let mut connection = served.connect().await;
     connection.create_echo("echo").await;
+    (served, connection)
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_minimum_rate_is_408_and_closed() {
+    let (served, mut connection) = echo_with_a_minimum_body_rate().await;
     // 100 bytes a second, for a 100 kB body: 1 s of allowance, then 408.
     let head =
         "POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nhost: localhost\r\ncontent-length: 100000\r\n\r\n";
@@ -112,13 +119,7 @@ async fn a_body_slower_than_the_minimum_rate_is_408_and_closed() {
 
 #[tokio::test]
 async fn a_body_that_keeps_the_minimum_rate_is_read_whole() {
-    let served = Served::start(|config| {
-        short_timeouts(config);
-        config.limits.connections.min_body_bytes_per_second = 1000;
-    })
-    .await;
-    let mut connection = served.connect().await;
-    connection.create_echo("echo").await;
+    let (served, mut connection) = echo_with_a_minimum_body_rate().await;
     // 4 kB at 2 kB/s: 2 s, longer than the allowance, at twice the rate.
     let payload = json_of(4000);
     let head = format!(

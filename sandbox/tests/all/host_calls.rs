@@ -31,11 +31,29 @@ fn run_for_a_second(name: &str, wasm: &[u8]) -> InvocationResult {
     invoke(&function, b"{}")
 }
 
-fn assert_timed_out_on_time(result: &InvocationResult, timeout: Duration) {
-    assert_eq!(result.outcome, Outcome::Timeout { timeout }, "log: {}", log(result));
+fn assert_timed_out_on_time(result: &InvocationResult) {
+    assert_eq!(result.outcome, Outcome::Timeout { timeout: Duration::from_secs(1) }, "log: {}", log(result));
     let ran = Duration::from_micros(result.metrics.duration_us);
-    assert!(ran >= timeout, "stopped early: {ran:?}");
-    assert!(ran <= timeout + SLACK, "stopped {ran:?} after it started (timeout {timeout:?})");
+    assert!(ran >= Duration::from_secs(1), "stopped early: {ran:?}");
+    assert!(ran <= Duration::from_secs(1) + SLACK, "stopped {ran:?} after it started (timeout 1 s)");
+}
+
+/// A module that opens `/tmp/f` and then calls `fd_pwrite` of 64 MiB (a
+/// short write of at most 1 MiB, as the sandbox bounds it) `count` times,
+/// at the offset `offset` (WAT, `{n}` being the call's number).
+fn pwrites_to_tmp(offset: &str, count: usize) -> Vec<u8> {
+    unrolled(
+        r#"(import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+           (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
+           (data (i32.const 0) "f")"#,
+        1025,
+        // fd 3 is /var/task, 4 is /tmp: open /tmp/f (create, write) as fd at 16.
+        "(drop (call $open (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 1) (i64.const 536870911) (i64.const 536870911) (i32.const 0) (i32.const 16)))
+         (i32.store (i32.const 32) (i32.const 65536))
+         (i32.store (i32.const 36) (i32.const 67108864))",
+        &format!("(drop (call $pwrite (i32.load (i32.const 16)) (i32.const 32) (i32.const 1) {offset} (i32.const 40)))"),
+        count,
+    )
 }
 
 #[test]
@@ -47,8 +65,7 @@ fn back_to_back_random_get_of_32_mib_ends_at_the_deadline() {
         "(drop (call $random (i32.const 0) (i32.const 33554432)))",
         20_000,
     );
-    let second = Duration::from_secs(1);
-    assert_timed_out_on_time(&run_for_a_second("random", &wasm), second);
+    assert_timed_out_on_time(&run_for_a_second("random", &wasm));
     assert_healthy(engine());
 }
 
@@ -59,20 +76,8 @@ fn back_to_back_writes_to_one_tmp_region_end_at_the_deadline() {
     // call moves at most 1 MiB, so the 100,000 calls copy 100 GiB, about
     // 7 s of copying on a quiet machine (20,000 were once done within the
     // second).
-    let wasm = unrolled(
-        r#"(import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
-           (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
-           (data (i32.const 0) "f")"#,
-        1025,
-        // fd 3 is /var/task, 4 is /tmp: open /tmp/f (create, write) as fd at 16.
-        "(drop (call $open (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 1) (i64.const 536870911) (i64.const 536870911) (i32.const 0) (i32.const 16)))
-         (i32.store (i32.const 32) (i32.const 65536))
-         (i32.store (i32.const 36) (i32.const 67108864))",
-        "(drop (call $pwrite (i32.load (i32.const 16)) (i32.const 32) (i32.const 1) (i64.const {n}) (i32.const 40)))",
-        100_000,
-    );
-    let second = Duration::from_secs(1);
-    assert_timed_out_on_time(&run_for_a_second("rewrite", &wasm), second);
+    let wasm = pwrites_to_tmp("(i64.const {n})", 100_000);
+    assert_timed_out_on_time(&run_for_a_second("rewrite", &wasm));
     assert_healthy(engine());
 }
 
@@ -83,17 +88,7 @@ fn back_to_back_writes_at_growing_offsets_stop_at_the_tmp_limit() {
     let mut config = EngineConfig { pool_size: 2, ..EngineConfig::new(data.path()) };
     config.limits.max_tmp_bytes = 24 * MIB;
     let small_tmp = SandboxEngine::new(config).unwrap();
-    let wasm = unrolled(
-        r#"(import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
-           (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
-           (data (i32.const 0) "f")"#,
-        1025,
-        "(drop (call $open (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 1) (i64.const 536870911) (i64.const 536870911) (i32.const 0) (i32.const 16)))
-         (i32.store (i32.const 32) (i32.const 65536))
-         (i32.store (i32.const 36) (i32.const 67108864))",
-        "(drop (call $pwrite (i32.load (i32.const 16)) (i32.const 32) (i32.const 1) (i64.const {n}000000) (i32.const 40)))",
-        20_000,
-    );
+    let wasm = pwrites_to_tmp("(i64.const {n}000000)", 20_000);
     let bundle = Bundle::from_module(&wasm).unwrap();
     let function = prepare_on(&small_tmp, &bundle, "grow", |config| config.timeout = Duration::from_secs(1));
     let result = invoke_on(&small_tmp, &function, b"{}");
