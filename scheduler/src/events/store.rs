@@ -302,7 +302,8 @@ pub(crate) fn due(
 
 /// When the earliest waiting event is due, if any waits.
 pub(crate) fn next_due_at(connection: &Connection) -> Result<Option<i64>> {
-    Ok(connection.query_row("SELECT MIN(due_at_ms) FROM events WHERE running = 0", [], |row| row.get(0))?)
+    let mut statement = connection.prepare_cached("SELECT MIN(due_at_ms) FROM events WHERE running = 0")?;
+    Ok(statement.query_row([], |row| row.get(0))?)
 }
 
 /// Queued events per function (running ones included).
