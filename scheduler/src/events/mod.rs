@@ -101,8 +101,8 @@ pub(crate) fn start(state: &Arc<State>) -> Result<()> {
 }
 
 /// Commits `writes` (with `usage`, when an attempt ran) in one
-/// transaction; once committed, moves the queued gauges and wakes the
-/// dispatcher, then calls `then`.
+/// transaction; once committed, moves the queued gauges, calls `then` and
+/// wakes the dispatcher (unless all it wrote was attempts starting).
 pub(crate) fn commit(
     state: &Arc<State>,
     usage: Option<crate::metering::UsageRecord>,
@@ -121,6 +121,9 @@ pub(crate) fn commit(
             _ => {}
         }
     }
+    // Counting attempts that start makes nothing due and frees no room:
+    // the dispatcher's own commits do not wake it.
+    let wakes = writes.iter().any(|(write, _)| !matches!(write, EventWrite::Start { .. }));
     let mut entries: Vec<Entry> = usage.into_iter().map(Entry::Usage).collect();
     entries.extend(writes.into_iter().map(|(write, _)| Entry::Event(write)));
     let committed_state = Arc::clone(state);
@@ -134,8 +137,12 @@ pub(crate) fn commit(
                     committed_state.metrics.async_queued.with_label_values(&[&function]).add(delta);
                 }
             }
-            committed_state.events.wake();
+            // After `then`, which may release the event's place in the
+            // dispatcher's window.
             then(committed);
+            if wakes {
+                committed_state.events.wake();
+            }
         }),
     );
 }
