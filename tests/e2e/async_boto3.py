@@ -107,6 +107,15 @@ class Server:
         """The function's invocation logs, oldest first."""
         return list(reversed(self.json("GET", f"/nimbus/v1/functions/{name}/logs?limit=1000")["logs"]))
 
+    def runs(self, name, count):
+        """The function's logs (oldest first) once there are at least `count`."""
+
+        def probe():
+            logs = self.logs(name)
+            return logs if len(logs) >= count else None
+
+        return wait_for(f"{count} run(s) of {name}", probe)
+
     def metric(self, name, labels=""):
         """The sum of the samples of `name` whose labels contain `labels`."""
         _, _, body = self.http("GET", "/metrics")
@@ -211,7 +220,7 @@ class Suite:
     def check_event_runs_with_its_request_id(self):
         name = self.create("logger", "log_event")
         request_id = self.event(name, b'{"hello": "async"}')
-        logs = wait_for("the event's run", lambda: self.fast.logs(name))
+        logs = self.fast.runs(name, 1)
         eq([log["request_id"] for log in logs], [request_id], "request ids of the runs")
         check('{"hello": "async"}' in logs[0]["log"], f"the event is not in the log: {logs[0]['log']!r}")
         check(f"REPORT RequestId: {request_id}" in logs[0]["log"], f"no REPORT line: {logs[0]['log']!r}")
@@ -219,7 +228,7 @@ class Suite:
     def check_function_errors_are_tried_three_times_with_one_request_id(self):
         name = self.create("fails", "exit_error")
         request_id = self.event(name, b'{"try": 1}')
-        logs = wait_for("three attempts", lambda: (lambda l: l if len(l) >= 3 else None)(self.fast.logs(name)))
+        logs = self.fast.runs(name, 3)
         eq([log["request_id"] for log in logs], [request_id] * 3, "request ids of the attempts")
         letters = wait_for(
             "a dead letter",
@@ -296,7 +305,7 @@ class Suite:
                  lambda: self.fast.metric("nimbus_async_throttled_total") > throttled_before)
         runner.join()
         eq(sync["r"]["StatusCode"], 200, "the sync invoke's status")
-        logs = wait_for("the event's run", lambda: (lambda l: l if len(l) >= 2 else None)(self.fast.logs(name)))
+        logs = self.fast.runs(name, 2)
         eq(logs[1]["request_id"], request_id, "the second run is the event")
         log = logs[1]["log"]
         check(f"REPORT RequestId: {request_id}" in log and "timed out" not in log, f"the event's run: {log!r}")
@@ -309,7 +318,7 @@ class Suite:
         self.client.update_function_code(FunctionName=name, ZipFile=self.zips["echo"])
         status, _, body = self.fast.http("POST", f"/nimbus/v1/dead-letters/{letter_id}/redrive")
         eq(status, 202, f"HTTP status of a redrive ({body[:200]!r})")
-        logs = wait_for("the redriven run", lambda: (lambda l: l if len(l) >= 4 else None)(self.fast.logs(name)))
+        logs = self.fast.runs(name, 4)
         eq(logs[3]["request_id"], request_id, "the redriven event's request id")
         check("END RequestId" in logs[3]["log"] and "bad input" not in logs[3]["log"], logs[3]["log"])
         eq(self.fast.json("GET", f"/nimbus/v1/dead-letters?function={name}")["dead_letters"], [],
@@ -339,7 +348,7 @@ class Suite:
         eq(second[1].get("x-amzn-requestid"), first[1]["x-amzn-requestid"], "the repeat's request id")
         other = self.fast.http("POST", path, b'{"order": 43}', {**headers, "X-Nimbus-Idempotency-Key": "order-43"})
         eq(other[0], 202, "HTTP status of another key")
-        logs = wait_for("two runs", lambda: (lambda l: l if len(l) >= 2 else None)(self.fast.logs(name)))
+        logs = self.fast.runs(name, 2)
         ids = sorted(log["request_id"] for log in logs)
         eq(ids, sorted([first[1]["x-amzn-requestid"], other[1]["x-amzn-requestid"]]), "runs (one per key)")
         bad = self.fast.http("POST", path, b"{}", {**headers, "X-Nimbus-Idempotency-Key": "x" * 257})

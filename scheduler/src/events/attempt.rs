@@ -53,7 +53,7 @@ impl Completion for Attempt {
         event.last_attempt_ms = Some(now);
         let function = event.function.clone();
         let id = event.id;
-        let (usage, writes) = match result {
+        let (usage, mut writes) = match result {
             Ok(result) => {
                 let invoked = Invoked { invocation_type: InvocationType::Event, attempt: number };
                 let metered = metering::meter(&state, &target, &event.request_id, &result, invoked, false);
@@ -89,9 +89,7 @@ impl Completion for Attempt {
             }
         };
         // An attempt that ran gave its function's concurrency back.
-        let ran = usage.is_some();
-        let mut writes = writes;
-        if ran {
+        if usage.is_some() {
             writes.push(EventWrite::WakeThrottled { function: function.clone(), at_ms: now });
         }
         let tagged = writes

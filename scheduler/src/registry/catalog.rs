@@ -203,6 +203,21 @@ pub(crate) struct EventConfigRecord {
 }
 
 impl FunctionEntry {
+    /// A function just created: only `$LATEST`, no aliases, no reservation,
+    /// no event invoke configuration.
+    pub(crate) fn created(latest: Arc<VersionEntry>, tenant: TenantId) -> Self {
+        Self {
+            latest,
+            published: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+            next_version: 1,
+            reserved: None,
+            concurrency: FunctionConcurrency::new(),
+            tenant,
+            event_configs: BTreeMap::new(),
+        }
+    }
+
     /// `$LATEST` or a published number.
     pub(crate) fn version(&self, version: &str) -> Option<&Arc<VersionEntry>> {
         if version == LATEST {

@@ -8,7 +8,6 @@
 use super::catalog::{FunctionEntry, VersionEntry, VersionRecord, last_modified_now, new_revision_id};
 use super::{check_revision, page_size, validate};
 use crate::error::{Error, Result};
-use crate::invocation::admit::FunctionConcurrency;
 use crate::invocation::{resolve, warm_pool};
 use crate::model::*;
 use crate::names::{ArnScope, FunctionRef, LATEST, is_version};
@@ -16,7 +15,6 @@ use crate::scheduler::FunctionDetails;
 use crate::state::State;
 use nimbus_sandbox::Bundle;
 use nimbus_sandbox::bundle::DEFAULT_HANDLER;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 impl State {
@@ -81,16 +79,8 @@ impl State {
                 return Err(function_exists(&name));
             }
             draft.keep_code(&record.code_digest_hex, &zip)?;
-            let mut entry = FunctionEntry {
-                latest: VersionEntry::new(LATEST.into(), record, Some(prepared)),
-                published: BTreeMap::new(),
-                aliases: BTreeMap::new(),
-                next_version: 1,
-                reserved: None,
-                concurrency: FunctionConcurrency::new(),
-                tenant: draft.new_tenant(),
-                event_configs: BTreeMap::new(),
-            };
+            let latest = VersionEntry::new(LATEST.into(), record, Some(prepared));
+            let mut entry = FunctionEntry::created(latest, draft.new_tenant());
             let answer = answer_for(&mut entry, scope, &name, request.publish);
             draft.insert(name.clone(), entry);
             Ok(answer)

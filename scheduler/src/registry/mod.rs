@@ -242,16 +242,7 @@ mod tests {
         let failed = registry.change(
             |draft| {
                 let latest = VersionEntry::new(LATEST.into(), sample_record(), None);
-                let entry = FunctionEntry {
-                    latest,
-                    published: BTreeMap::new(),
-                    aliases: BTreeMap::new(),
-                    next_version: 1,
-                    reserved: None,
-                    concurrency: FunctionConcurrency::new(),
-                    tenant: draft.new_tenant(),
-                    event_configs: BTreeMap::new(),
-                };
+                let entry = FunctionEntry::created(latest, draft.new_tenant());
                 draft.insert("f".into(), entry);
                 Ok(())
             },

@@ -4,6 +4,7 @@
 //! boto3: `tests/e2e/async_boto3.py`.)
 
 use super::harness::{Lambda, Server, guest_zip, request};
+use super::observe::{metrics, sample};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -19,15 +20,10 @@ const RESERVED: usize = 2;
 /// How long everything may take on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(120);
 
-/// The sum of a metric's samples in the server's `/metrics`.
-fn metric(addr: &str, name: &str) -> f64 {
-    let response = request(addr, "GET", "/metrics", &[], b"").expect("GET /metrics");
-    response
-        .text()
-        .lines()
-        .filter(|line| line.starts_with(&format!("{name} ")) || line.starts_with(&format!("{name}{{")))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+/// Events still queued (running ones included), over [`FUNCTIONS`].
+fn queued(addr: &str) -> f64 {
+    let text = metrics(addr);
+    FUNCTIONS.iter().filter_map(|f| sample(&text, "nimbus_async_events_queued", &[("function", f)])).sum()
 }
 
 /// How many times each request id ran, from the function's logs.
@@ -79,7 +75,7 @@ fn kill_9_with_1000_queued_events_loses_none_and_repeats_only_those_running() {
         assert!(Instant::now() < deadline, "no event ran within {PATIENCE:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
-    let queued_at_kill = metric(&addr, "nimbus_async_events_queued");
+    let queued_at_kill = queued(&addr);
     server.kill9();
     assert!(queued_at_kill > 100.0, "only {queued_at_kill} events were still queued at the kill");
 
@@ -87,9 +83,7 @@ fn kill_9_with_1000_queued_events_loses_none_and_repeats_only_those_running() {
     let addr = server.addr.clone();
     let api = Lambda { addr: &addr };
     let deadline = Instant::now() + PATIENCE;
-    while metric(&addr, "nimbus_async_events_queued") > 0.0
-        || FUNCTIONS.iter().map(|f| invocations(&api, f)).sum::<u64>() < EVENTS as u64
-    {
+    while queued(&addr) > 0.0 || FUNCTIONS.iter().map(|f| invocations(&api, f)).sum::<u64>() < EVENTS as u64 {
         assert!(Instant::now() < deadline, "the queue did not drain within {PATIENCE:?} of the restart");
         std::thread::sleep(Duration::from_millis(20));
     }
